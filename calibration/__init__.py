@@ -1,0 +1,1 @@
+"""Historical data, time-series baselines and (later) parameter estimation for mfgplan."""

@@ -1,0 +1,179 @@
+"""Enterprise state as a struct of arrays, and thin Mesa agent views into it.
+
+All firm state lives in :class:`FirmTable`: one NumPy array per variable, one slot per firm,
+slots of exited firms reused by entrants (a ``firm_id`` keeps identities apart). The step never
+builds agent objects; :class:`Enterprise` views exist for inspection and tests.
+
+State comes in pairs where the programme can change it: ``cnc`` / ``cnc_base``,
+``sei`` / ``sei_base``, ``hightech`` / ``hightech_base``, ``rd`` / ``rd_base``. The ``_base``
+member is the same firm in the no-programme world (ODD section 7.1): it is advanced with the same
+random draws, but without programme-induced projects, awards or spillovers. Value added is
+``va_base * exp(uplift_capital + uplift_tfp)``: ``va_base`` is the counterfactual and the
+uplifts are what programme-induced projects added.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from model.economy import ManufacturingEconomy
+
+__all__ = ["FIELDS", "Enterprise", "FirmTable", "ProjectType"]
+
+
+class ProjectType:
+    """Codes of investment project types."""
+
+    RETROFIT = 0  # technical retrofit with CNC, intelligent or green technology
+    INTELLIGENT = 1  # intelligent equipment (advanced, often imported)
+    CAPACITY = 2  # new capacity
+    RD_EQUIPMENT = 3  # R&D instruments and equipment
+    NAMES = ("retrofit", "intelligent_equipment", "capacity", "rd_equipment")
+
+
+#: name -> (dtype, units, description)
+FIELDS: dict[str, tuple[str, str, str]] = {
+    "alive": ("bool", "-", "slot holds a live above-scale firm"),
+    "firm_id": ("int64", "-", "identity, unique over the run"),
+    "sector": ("int8", "-", "sector group code (model.sectors.SECTORS)"),
+    "city": ("int8", "-", "prefecture-level city code (model.sectors.CITIES)"),
+    "ownership": ("int8", "-", "0 state-owned, 1 private, 2 foreign-invested"),
+    "age": ("int16", "quarters", "quarters since entry (0 for the 2015 population)"),
+    "va_base": ("float64", "yuan/year, 2015 prices", "value added without the programme"),
+    "uplift_capital": ("float64", "log points", "programme-induced capital deepening"),
+    "uplift_tfp": ("float64", "log points", "programme-induced productivity"),
+    "pending_capital": ("float64", "log points", "completed, not yet effective (ramp)"),
+    "pending_tfp": ("float64", "log points", "completed, not yet effective (ramp)"),
+    "hurdle": ("float64", "1/year", "required real return"),
+    "liquidity": ("float64", "log", "log liquidity multiplier on borrowing capacity"),
+    "taxable": ("bool", "-", "has taxable profit"),
+    "rd_performer": ("bool", "-", "performs R&D"),
+    "claims_deduction": ("bool", "-", "claims the R&D super-deduction"),
+    "rd_intensity_ref": ("float64", "fraction of revenue", "R&D intensity at 2015 tax rules"),
+    "rd": ("float64", "yuan/year", "R&D spending"),
+    "rd_base": ("float64", "yuan/year", "R&D spending without the programme"),
+    "cnc": ("float64", "fraction", "key-process CNC share"),
+    "cnc_base": ("float64", "fraction", "key-process CNC share without the programme"),
+    "sei": ("float64", "fraction", "VA share of SEI products"),
+    "sei_base": ("float64", "fraction", "SEI share without the programme"),
+    "hightech": ("float64", "fraction", "VA share of high-tech products"),
+    "hightech_base": ("float64", "fraction", "high-tech share without the programme"),
+    "quarters_below": ("int16", "quarters", "consecutive quarters below the revenue threshold"),
+    "prior_support": ("bool", "-", "has received a provincial award"),
+    "im_demo": ("bool", "-", "is an intelligent-manufacturing demonstration firm"),
+    "it_demo": ("bool", "-", "is an IT-integration demonstration firm"),
+    # the live project (at most one per firm)
+    "proj_live": ("bool", "-", "has a live (started, not completed) project"),
+    "proj_type": ("int8", "-", "ProjectType code"),
+    "proj_size": ("float64", "yuan", "project investment"),
+    "proj_ratio": ("float64", "-", "investment relative to capital at start"),
+    "proj_start": ("int32", "quarter", "quarter the project started"),
+    "proj_done": ("int32", "quarter", "quarter the project completes"),
+    "proj_abandon": ("bool", "-", "will be abandoned at completion date"),
+    "proj_baseline": ("bool", "-", "would have gone ahead without the programme"),
+    "proj_npv_per_yuan": ("float64", "-", "NPV per yuan without support"),
+    "proj_instrument": ("int8", "-", "grant instrument applied to (-1 none)"),
+    "proj_award": ("float64", "yuan", "grant awarded"),
+    "proj_award_year": ("int16", "year", "year the grant was committed (0 none)"),
+    "proj_award_quarter": ("int32", "quarter", "quarter the grant was committed"),
+    "proj_paid": ("float64", "yuan", "grant paid so far"),
+    "proj_equity": ("float64", "yuan", "fund equity in the project"),
+}
+
+
+class FirmTable:
+    """Firm state arrays with slot reuse.
+
+    Parameters
+    ----------
+    capacity
+        Initial number of slots; the table grows (doubling) if entry needs more.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = int(capacity)
+        for name, (dtype, _, _) in FIELDS.items():
+            setattr(self, name, np.zeros(self.capacity, dtype=dtype))
+        self.proj_instrument[:] = -1  # type: ignore[attr-defined]
+        self.high_water = 0
+        self.next_id = 0
+
+    # type hints for the dynamic attributes
+    alive: np.ndarray
+    firm_id: np.ndarray
+    sector: np.ndarray
+    city: np.ndarray
+    va_base: np.ndarray
+    proj_instrument: np.ndarray
+
+    def _grow(self, needed: int) -> None:
+        new_cap = max(self.capacity * 2, needed)
+        for name in FIELDS:
+            old = getattr(self, name)
+            new = np.zeros(new_cap, dtype=old.dtype)
+            new[: self.capacity] = old
+            setattr(self, name, new)
+        self.proj_instrument[self.capacity :] = -1
+        self.capacity = new_cap
+
+    def allocate(self, n: int) -> np.ndarray:
+        """Slots for ``n`` new firms: free slots first (lowest index), then new ones.
+
+        The slots are cleared and given fresh ``firm_id`` values; the caller fills the state.
+        """
+        free = np.flatnonzero(~self.alive[: self.high_water])[:n]
+        extra = n - free.size
+        if self.high_water + extra > self.capacity:
+            self._grow(self.high_water + extra)
+        new = np.arange(self.high_water, self.high_water + extra)
+        self.high_water += extra
+        slots = np.concatenate([free, new]).astype(np.intp)
+        for name in FIELDS:
+            getattr(self, name)[slots] = 0
+        self.proj_instrument[slots] = -1
+        self.alive[slots] = True
+        self.firm_id[slots] = np.arange(self.next_id, self.next_id + n)
+        self.next_id += n
+        return slots
+
+    def live_slots(self) -> np.ndarray:
+        """Indices of slots holding live firms."""
+        return np.flatnonzero(self.alive[: self.high_water])
+
+    @property
+    def n_alive(self) -> int:
+        """Number of live firms."""
+        return int(self.alive[: self.high_water].sum())
+
+    def va(self, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Value added with the programme [yuan/year, 2015 prices]."""
+        return self.va_base[slots] * np.exp(
+            self.uplift_capital[slots] + self.uplift_tfp[slots]  # type: ignore[attr-defined]
+        )
+
+
+class Enterprise(mesa.Agent):
+    """A read-only view of one firm's state for inspection; never stepped.
+
+    Built by :meth:`ManufacturingEconomy.enterprise`; attribute access reads the arrays, so a
+    view always shows the current state of its slot.
+    """
+
+    def __init__(self, model: ManufacturingEconomy, slot: int) -> None:
+        super().__init__(model)
+        self.slot = int(slot)
+        self.unique_id = int(model.firms.firm_id[slot])
+
+    def __getattr__(self, name: str) -> object:
+        if name in FIELDS:
+            return getattr(self.model.firms, name)[self.slot].item()
+        raise AttributeError(name)
+
+    @property
+    def value_added(self) -> float:
+        """Value added with the programme [yuan/year, 2015 prices]."""
+        return float(self.model.firms.va(np.array([self.slot]))[0])
