@@ -66,22 +66,6 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "prior_support": ("bool", "-", "has received a provincial award"),
     "im_demo": ("bool", "-", "is an intelligent-manufacturing demonstration firm"),
     "it_demo": ("bool", "-", "is an IT-integration demonstration firm"),
-    # the live project (at most one per firm)
-    "proj_live": ("bool", "-", "has a live (started, not completed) project"),
-    "proj_type": ("int8", "-", "ProjectType code"),
-    "proj_size": ("float64", "yuan", "project investment"),
-    "proj_ratio": ("float64", "-", "investment relative to capital at start"),
-    "proj_start": ("int32", "quarter", "quarter the project started"),
-    "proj_done": ("int32", "quarter", "quarter the project completes"),
-    "proj_abandon": ("bool", "-", "will be abandoned at completion date"),
-    "proj_baseline": ("bool", "-", "would have gone ahead without the programme"),
-    "proj_npv_per_yuan": ("float64", "-", "NPV per yuan without support"),
-    "proj_instrument": ("int8", "-", "grant instrument applied to (-1 none)"),
-    "proj_award": ("float64", "yuan", "grant awarded"),
-    "proj_award_year": ("int16", "year", "year the grant was committed (0 none)"),
-    "proj_award_quarter": ("int32", "quarter", "quarter the grant was committed"),
-    "proj_paid": ("float64", "yuan", "grant paid so far"),
-    "proj_equity": ("float64", "yuan", "fund equity in the project"),
 }
 
 
@@ -98,7 +82,6 @@ class FirmTable:
         self.capacity = int(capacity)
         for name, (dtype, _, _) in FIELDS.items():
             setattr(self, name, np.zeros(self.capacity, dtype=dtype))
-        self.proj_instrument[:] = -1  # type: ignore[attr-defined]
         self.high_water = 0
         self.next_id = 0
 
@@ -108,7 +91,10 @@ class FirmTable:
     sector: np.ndarray
     city: np.ndarray
     va_base: np.ndarray
-    proj_instrument: np.ndarray
+    uplift_capital: np.ndarray
+    uplift_tfp: np.ndarray
+    cnc: np.ndarray
+    cnc_base: np.ndarray
 
     def _grow(self, needed: int) -> None:
         new_cap = max(self.capacity * 2, needed)
@@ -117,7 +103,6 @@ class FirmTable:
             new = np.zeros(new_cap, dtype=old.dtype)
             new[: self.capacity] = old
             setattr(self, name, new)
-        self.proj_instrument[self.capacity :] = -1
         self.capacity = new_cap
 
     def allocate(self, n: int) -> np.ndarray:
@@ -134,7 +119,6 @@ class FirmTable:
         slots = np.concatenate([free, new]).astype(np.intp)
         for name in FIELDS:
             getattr(self, name)[slots] = 0
-        self.proj_instrument[slots] = -1
         self.alive[slots] = True
         self.firm_id[slots] = np.arange(self.next_id, self.next_id + n)
         self.next_id += n
@@ -149,11 +133,21 @@ class FirmTable:
         """Number of live firms."""
         return int(self.alive[: self.high_water].sum())
 
-    def va(self, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Value added with the programme [yuan/year, 2015 prices]."""
-        return self.va_base[slots] * np.exp(
-            self.uplift_capital[slots] + self.uplift_tfp[slots]  # type: ignore[attr-defined]
-        )
+    def va(
+        self, slots: np.ndarray | slice = slice(None), cnc_tfp_effect: float = 0.0
+    ) -> np.ndarray:
+        """Value added with the programme [yuan/year, 2015 prices].
+
+        .. math:: Y_i = Y^0_i \\exp(u^K_i + u^A_i + \\gamma_{IM} (c_i - c^0_i))
+
+        ``Y^0`` the no-programme value added, ``u^K``/``u^A`` the capital and productivity
+        uplifts of programme-induced projects and ``gamma_IM`` the productivity gain per unit of
+        extra CNC share (ODD 7.2).
+        """
+        log_gain = self.uplift_capital[slots] + self.uplift_tfp[slots]
+        if cnc_tfp_effect:
+            log_gain = log_gain + cnc_tfp_effect * (self.cnc[slots] - self.cnc_base[slots])
+        return self.va_base[slots] * np.exp(log_gain)
 
 
 class Enterprise(mesa.Agent):

@@ -795,6 +795,22 @@ class Behaviour(Frozen):
         description="Entry response to cluster-fund capital relative to the cluster's VA.",
         ge=0.0, le=10.0,
     )  # fmt: skip
+    guarantee_capacity_uplift: float = P(
+        0.3, units="fraction of borrowing capacity",
+        source="assumption (guarantees typically cover 30-50% of an SME loan; range 0-1)",
+        description="Extra borrowing a guaranteed SME can raise, relative to its capacity.",
+        ge=0.0, le=2.0,
+    )  # fmt: skip
+    first_of_kind_price_sd: float = P(
+        0.5, units="log yuan", source="assumption",
+        description="Sd of the log market price of first-of-a-kind sets around the median.",
+        ge=0.0, le=3.0,
+    )  # fmt: skip
+    centre_equipment_sd: float = P(
+        0.5, units="log yuan", source="assumption",
+        description="Sd of the log new R&D equipment of an innovation centre around its median.",
+        ge=0.0, le=3.0,
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Behaviour:

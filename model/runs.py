@@ -1,0 +1,237 @@
+"""Run folders: results, target table, charts, manifest and the resolved scenario.
+
+A run folder is written under a temporary name (``<name>.partial``) and renamed when complete,
+so a folder with the final name is always complete; ``manifest.json`` is written last inside it.
+The contract is documented in ``outputs/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from model import __version__
+from model.targets import TARGETS, target_table
+
+__all__ = [
+    "CHARTED",
+    "compare_table",
+    "default_run_dir",
+    "git_commit",
+    "manifest",
+    "write_charts",
+    "write_run",
+]
+
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "statsmodels", "xarray", "netCDF4", "pydantic")
+
+#: indicator -> (axis label, display scale)
+CHARTED: dict[str, tuple[str, float]] = {
+    "manufacturing_va": ("billion yuan (nominal)", 1e9),
+    "industrial_va": ("billion yuan (nominal)", 1e9),
+    "industrial_va_growth": ("% a year (real)", 0.01),
+    "sei_share": ("% of industrial VA", 0.01),
+    "hightech_share": ("% of industrial VA", 0.01),
+    "cnc_rate": ("% of key-process equipment", 0.01),
+    "rd_intensity": ("% of GDP", 0.01),
+    "enterprise_count": ("enterprises", 1.0),
+}
+
+
+def git_commit() -> str:
+    """Commit of the source tree (``unknown`` outside a git checkout; ``+dirty`` if edited)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def default_run_dir(scenario_path: Path, sha256: str, seed: int, replicates: int) -> Path:
+    """``outputs/<scenario>/<UTC time>-<hash>`` beside the project."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path("outputs") / scenario_path.stem / f"{stamp}-s{seed}-r{replicates}-{sha256[:8]}"
+
+
+def manifest(
+    *,
+    command: str,
+    scenarios: Sequence[dict[str, Any]],
+    seed: int,
+    replicates: int,
+    timings: dict[str, float],
+    files: dict[str, str],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The manifest of a run folder: versions, commit, seed, scenario hashes, timings, files."""
+    versions = {"mfgplan": __version__, "python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            versions[pkg] = "missing"
+    out: dict[str, Any] = {
+        "command": command,
+        "status": "complete",
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "versions": versions,
+        "platform": platform.platform(),
+        "seed": seed,
+        "replicates": replicates,
+        "scenarios": list(scenarios),
+        "timings_seconds": timings,
+        "files": files,
+    }
+    if extra:
+        out.update(extra)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
+    ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
+
+
+def write_charts(ds: xr.Dataset, folder: Path, history: dict[str, tuple[Any, Any]]) -> list[Path]:
+    """Fan charts of each indicator with history, target line and probability (PNG)."""
+    from model.charts import fan_chart
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    targets = {t.indicator: t for t in TARGETS}
+    for name, (ylabel, scale) in CHARTED.items():
+        target = targets.get(name)
+        values = ds[name].values
+        probability = None
+        target_pair = None
+        if target is not None:
+            yi = int(np.flatnonzero(ds["year"].values == target.year)[0])
+            probability = float(np.mean(values[:, yi] >= target.threshold))
+            target_pair = (target.year, target.threshold)
+        fig = fan_chart(
+            ds["year"].values,
+            values,
+            title=f"{ds[name].attrs['long_name']} - {ds.attrs.get('title', '')}",
+            ylabel=ylabel,
+            scale=scale,
+            history=history.get(name),
+            target=target_pair,
+            probability=probability,
+            target_label=target.description if target else None,
+        )
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        written.append(path)
+    return written
+
+
+def write_run(
+    out_dir: Path,
+    ds: xr.Dataset,
+    *,
+    resolved_yaml: str,
+    scenario_info: dict[str, Any],
+    history: dict[str, tuple[Any, Any]],
+    timings: dict[str, float],
+    command: str,
+    charts: bool = True,
+) -> Path:
+    """Write a complete run folder atomically and return its path.
+
+    ``out_dir`` must not exist (the caller decides about ``--force``); the folder is built as
+    ``out_dir.partial`` and renamed at the end.
+    """
+    out_dir = Path(out_dir)
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    t0 = time.perf_counter()
+    _write_netcdf(ds, partial / "results.nc")
+    table = target_table(ds)
+    table.to_csv(partial / "targets.csv", index=False, float_format="%.6g")
+    (partial / "scenario.resolved.yaml").write_text(resolved_yaml, encoding="utf-8")
+    if charts:
+        write_charts(ds, partial / "charts", history)
+    timings = {**timings, "write": round(time.perf_counter() - t0, 3)}
+    files = {
+        str(p.relative_to(partial)): _sha256(p) for p in sorted(partial.rglob("*")) if p.is_file()
+    }
+    man = manifest(
+        command=command,
+        scenarios=[scenario_info],
+        seed=int(ds.attrs["seed"]),
+        replicates=int(ds.sizes["replicate"]),
+        timings=timings,
+        files=files,
+        extra={"baseline_methods": ds.attrs.get("baseline_methods", "")},
+    )
+    (partial / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(partial, out_dir)
+    return out_dir
+
+
+def compare_table(datasets: dict[str, xr.Dataset], reference: str) -> pd.DataFrame:
+    """Side-by-side target-year results and paired differences against ``reference``.
+
+    The scenarios share seeds, so differences are taken replicate by replicate (common random
+    numbers) and their 5-95% interval is the interval of the programme difference itself.
+    """
+    rows = []
+    ref = datasets[reference]
+    for label, ds in datasets.items():
+        for target in TARGETS:
+            v = ds[target.indicator].sel(year=target.year).values
+            r = ref[target.indicator].sel(year=target.year).values
+            diff = v - r
+            rows.append(
+                {
+                    "scenario": label,
+                    "target": target.name,
+                    "year": target.year,
+                    "threshold": target.threshold,
+                    "probability": float(np.mean(v >= target.threshold)),
+                    "median": float(np.median(v)),
+                    "p5": float(np.quantile(v, 0.05)),
+                    "p95": float(np.quantile(v, 0.95)),
+                    "reference": reference,
+                    "diff_median": float(np.median(diff)),
+                    "diff_p5": float(np.quantile(diff, 0.05)),
+                    "diff_p95": float(np.quantile(diff, 0.95)),
+                    "grant_paid_total": float(
+                        ds["grant_paid"].sum(("year", "instrument", "sector")).median()
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
