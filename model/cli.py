@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import xarray as xr
-    from calibration.forecast import BaselineFit
 
+    from calibration.forecast import BaselineFit
     from model.scenario import ResolvedScenario
 
 __all__ = ["main"]
@@ -178,7 +178,6 @@ def _scenario_info(resolved: ResolvedScenario) -> dict[str, Any]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from calibration.forecast import fit_baseline
-
     from model.runs import default_run_dir, write_run
     from model.targets import TARGETS
 
@@ -217,7 +216,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from calibration.forecast import fit_baseline
-
     from model.charts import diff_chart
     from model.runs import compare_table, manifest
 

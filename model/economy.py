@@ -636,7 +636,7 @@ class ManufacturingEconomy(mesa.Model):
         """
         f = self.firms
         b = self.behaviour
-        feasible = feasible.copy()
+        feasible = feasible | (investment <= capacity)
         equity = np.zeros(slots.size)
         guarantee = np.zeros(slots.size)
         need = wants & ~feasible

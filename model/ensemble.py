@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
-from calibration.forecast import BaselineFit, fit_baseline
 
+from calibration.forecast import BaselineFit, fit_baseline
 from model import __version__
 from model.anchoring import INDICATORS, anchor
 from model.economy import ManufacturingEconomy

@@ -1,0 +1,104 @@
+"""Charts for planners: fan charts of projections and differences between scenarios.
+
+Built on the object API of matplotlib (no global state), so they work under any backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ["diff_chart", "fan_chart"]
+
+
+def _bands(ax: Axes, years: np.ndarray, values: np.ndarray, color: str, label: str) -> None:
+    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    ax.fill_between(years, q[0], q[4], color=color, alpha=0.18, lw=0, label=f"{label} 90%")
+    ax.fill_between(years, q[1], q[3], color=color, alpha=0.35, lw=0, label=f"{label} 50%")
+    ax.plot(years, q[2], color=color, lw=2, label=f"{label} median")
+
+
+def fan_chart(
+    years: np.ndarray,
+    samples: np.ndarray,
+    *,
+    title: str,
+    ylabel: str,
+    scale: float = 1.0,
+    history: tuple[np.ndarray, np.ndarray] | None = None,
+    target: tuple[int, float] | None = None,
+    probability: float | None = None,
+    target_label: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Median, 50% and 90% bands of ``samples`` (replicates x years), with history points,
+    the target line and the probability of meeting it; values are divided by ``scale``."""
+    if ax is None:
+        fig = Figure(figsize=(8, 4.8), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure  # type: ignore[assignment]
+    years = np.asarray(years)
+    _bands(ax, years, np.asarray(samples, dtype=float) / scale, "tab:blue", "projection")
+    if history is not None and len(history[0]):
+        ax.plot(
+            np.asarray(history[0]),
+            np.asarray(history[1], dtype=float) / scale,
+            "o",
+            color="black",
+            ms=4,
+            label="history (data)",
+        )
+    if target is not None:
+        year, threshold = target
+        ax.axhline(threshold / scale, color="tab:red", ls="--", lw=1.2, label="target")
+        ax.plot([year], [threshold / scale], marker="D", color="tab:red")
+        if probability is not None:
+            ax.annotate(
+                f"P(met in {year}) = {probability:.2f}",
+                xy=(year, threshold / scale),
+                xytext=(8, 10),
+                textcoords="offset points",
+                color="tab:red",
+                fontsize=10,
+                fontweight="bold",
+            )
+        if target_label:
+            ax.text(0.01, 0.99, f"target: {target_label}", transform=ax.transAxes, va="top",
+                    fontsize=8, color="tab:red")  # fmt: skip
+    ax.set_title(title, fontsize=11)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("year")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def diff_chart(
+    years: np.ndarray,
+    samples_by_label: Mapping[str, np.ndarray],
+    *,
+    title: str,
+    ylabel: str,
+    scale: float = 1.0,
+) -> Figure:
+    """Median and 90% band of several series (e.g. paired differences between scenarios)."""
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink"]
+    for k, (label, values) in enumerate(samples_by_label.items()):
+        v = np.asarray(values, dtype=float) / scale
+        q = np.quantile(v, [0.05, 0.5, 0.95], axis=0)
+        color = colors[k % len(colors)]
+        ax.fill_between(years, q[0], q[2], color=color, alpha=0.2, lw=0)
+        ax.plot(years, q[1], color=color, lw=2, label=f"{label} (median, 90% band)")
+    ax.axhline(0.0, color="black", lw=0.8)
+    ax.set_title(title, fontsize=11)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("year")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,393 @@
+"""Reading scenario files: safe YAML, baselines, validation with one line per problem.
+
+A scenario file is untrusted input. It is read with explicit limits (size, nesting, aliases),
+with the YAML safe loader minus every tag that would construct an object, with duplicate keys
+rejected, and validated against the parameter catalogue (:class:`model.parameters.Scenario`).
+Every problem found is reported at once as ``file:line: field: message``.
+
+A file may name a ``baseline`` (a path relative to it, ``.yaml`` optional): the file's values
+are merged over the baseline's (mappings recursively; other values replace), so a variant
+states only what differs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from model.parameters import Scenario
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "Problem",
+    "ResolvedScenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_summary",
+    "validate_files",
+]
+
+MAX_BYTES = 1 << 20  # 1 MiB
+MAX_DEPTH = 20
+MAX_ALIASES = 50
+MAX_CHAIN = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field or '(file)'}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario file (or its baseline chain) is not valid; ``problems`` lists why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    """A validated scenario with where it came from."""
+
+    scenario: Scenario
+    path: Path
+    chain: tuple[Path, ...]
+    document: dict[str, Any] = field(repr=False)
+    sha256: str
+
+    def to_yaml(self) -> str:
+        """The resolved scenario with every default filled in (loads back to an equal one)."""
+        data = self.scenario.model_dump(mode="json")
+        data.pop("baseline", None)
+        header = (
+            f"# Resolved scenario: {self.scenario.title}\n"
+            f"# from {' <- '.join(str(p) for p in self.chain)}\n"
+            f"# sha256 {self.sha256}\n"
+        )
+        return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+# ------------------------------------------------------------------------------------------------
+# safe YAML with line numbers
+# ------------------------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that counts aliases, limits depth and rejects duplicate keys and odd tags."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"more than {MAX_ALIASES} aliases", event.start_mark
+                )
+        return super().compose_node(parent, index)  # type: ignore[arg-type]
+
+
+STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+}
+
+
+def _check_node(node: yaml.Node, depth: int, lines: dict[str, int], path: str) -> None:
+    """Walk the composed tree: depth limit, tags, duplicate keys; record each key's line."""
+    if depth > MAX_DEPTH:
+        raise _NodeError(node, f"nested deeper than {MAX_DEPTH} levels")
+    if node.tag not in STANDARD_TAGS:
+        raise _NodeError(node, f"YAML tag {node.tag!r} is not allowed")
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag not in STANDARD_TAGS or not isinstance(key_node, yaml.ScalarNode):
+                raise _NodeError(key_node, "keys must be plain text")
+            key = str(key_node.value)
+            if key == "<<":
+                raise _NodeError(key_node, "merge keys (<<) are not allowed")
+            if key in seen:
+                raise _NodeError(key_node, f"duplicate key {key!r}")
+            seen.add(key)
+            sub = f"{path}.{key}" if path else key
+            lines.setdefault(sub, key_node.start_mark.line + 1)
+            _check_node(value_node, depth + 1, lines, sub)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_node(item, depth + 1, lines, f"{path}.{i}")
+
+
+class _NodeError(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.line = node.start_mark.line + 1
+        self.message = message
+
+
+def _read_document(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """Read one file into a plain mapping and a map from dotted key to line number."""
+    name = str(path)
+
+    def fail(message: str, line: int | None = None, fld: str = "") -> ScenarioError:
+        return ScenarioError([Problem(name, line, fld, message)])
+
+    try:
+        if not path.exists():
+            raise fail("file not found")
+        if not path.is_file():
+            raise fail("not a regular file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise fail(f"file is {size} bytes, more than the {MAX_BYTES}-byte limit")
+        raw = path.read_bytes()
+    except OSError as err:
+        raise fail(f"cannot read ({err.strerror or err})") from None
+    if b"\x00" in raw:
+        raise fail("binary file (contains NUL bytes), not YAML text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise fail(f"not UTF-8 text (byte {err.start})") from None
+    if not text.strip():
+        raise fail("empty file")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise fail("empty document")
+        lines: dict[str, int] = {}
+        _check_node(node, 0, lines, "")
+        data = loader.construct_document(node)
+    except _NodeError as err:
+        raise fail(err.message, err.line) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        message = f"malformed YAML: {err.problem or err.context}"
+        raise fail(message, line) from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as err:
+        raise fail(f"malformed YAML: {type(err).__name__}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise fail(f"the top level must be a mapping of keys, not a {type(data).__name__}", 1)
+    return data, lines
+
+
+# ------------------------------------------------------------------------------------------------
+# baselines and merging
+# ------------------------------------------------------------------------------------------------
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """``over`` merged onto ``base``: mappings recursively, anything else replaces."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return over
+
+
+def _resolve_baseline(path: Path, ref: Any, line: int | None) -> Path:
+    if not isinstance(ref, str) or not ref.strip():
+        raise ScenarioError(
+            [Problem(str(path), line, "baseline", "must be the name of a scenario file")]
+        )
+    candidate = (path.parent / ref).resolve()
+    if not candidate.exists() and candidate.suffix not in (".yaml", ".yml"):
+        candidate = candidate.with_name(candidate.name + ".yaml")
+    if not candidate.exists():
+        raise ScenarioError(
+            [Problem(str(path), line, "baseline", f"baseline scenario {ref!r} not found")]
+        )
+    return candidate
+
+
+def _load_chain(path: Path) -> tuple[dict[str, Any], dict[str, int], tuple[Path, ...]]:
+    """The merged document, line map of the top file, and the chain of files."""
+    chain: list[Path] = []
+    documents: list[dict[str, Any]] = []
+    top_lines: dict[str, int] = {}
+    current = path
+    while True:
+        resolved = current.resolve()
+        if resolved in [p.resolve() for p in chain]:
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(chain[-1]),
+                        None,
+                        "baseline",
+                        f"baselines refer back to {current.name} (cycle: "
+                        + " -> ".join(p.name for p in [*chain, current])
+                        + ")",
+                    )
+                ]
+            )
+        if len(chain) >= MAX_CHAIN:
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path), None, "baseline", f"more than {MAX_CHAIN} baselines in a chain"
+                    )
+                ]
+            )
+        data, lines = _read_document(current)
+        if not chain:
+            top_lines = lines
+        chain.append(current)
+        documents.append(data)
+        if "baseline" not in data or data["baseline"] is None:
+            break
+        current = _resolve_baseline(current, data["baseline"], lines.get("baseline"))
+    merged: dict[str, Any] = {}
+    for doc in reversed(documents):
+        merged = _merge(merged, doc)
+    merged["baseline"] = documents[0].get("baseline")
+    return merged, top_lines, tuple(chain)
+
+
+# ------------------------------------------------------------------------------------------------
+# validation errors -> problems
+# ------------------------------------------------------------------------------------------------
+
+
+def _model_at(location: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model holding the field at ``location`` (for key suggestions)."""
+    model: type[BaseModel] = Scenario
+    for part in location[:-1]:
+        info = model.model_fields.get(str(part))
+        if info is None or not isinstance(info.annotation, type):
+            return None
+        if not issubclass(info.annotation, BaseModel):
+            return None
+        model = info.annotation
+    return model
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    loc = err.get("loc", ())
+    if kind == "extra_forbidden":
+        model = _model_at(tuple(loc))
+        msg = "unknown key"
+        if model is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+            if close:
+                msg += f"; did you mean {close[0]!r}?"
+            else:
+                msg += f" (valid keys: {', '.join(sorted(model.model_fields))})"
+        return msg
+    if kind == "missing":
+        return "required field is missing"
+    text = str(err.get("msg", "invalid value"))
+    text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if "input" in err and loc and kind not in ("model_type", "dict_type"):
+        shown = repr(err["input"])
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        text += f" (got {shown})"
+    return text
+
+
+def _problems(err: ValidationError, file: str, lines: dict[str, int]) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for e in err.errors():
+        # drop pydantic's union-branch labels ("function-after[...]", "dict[...]", "int")
+        loc = tuple(
+            str(p)
+            for p in e.get("loc", ())
+            if not any(c in str(p) for c in "[(") and str(p) not in ("int", "float", "str")
+        )
+        e = {**e, "loc": loc}
+        fld = ".".join(loc)
+        message = _message(dict(e))
+        if not fld and ":" in message.split(" ")[0]:
+            # model-level checks name their field first: "programme.allocation: ..."
+            fld, _, message = message.partition(": ")
+            fld = fld.strip()
+        line = None
+        probe = fld
+        while probe and line is None:
+            line = lines.get(probe)
+            probe = probe.rpartition(".")[0]
+        if fld in seen:  # one message per field (the first union branch explains best)
+            continue
+        seen.add(fld)
+        problems.append(Problem(file, line, fld, message))
+    return problems
+
+
+def load_scenario(path: str | Path) -> ResolvedScenario:
+    """Read, merge and validate a scenario file; raise :class:`ScenarioError` if not valid."""
+    path = Path(path)
+    document, lines, chain = _load_chain(path)
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as err:
+        raise ScenarioError(_problems(err, str(path), lines)) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:
+        raise ScenarioError([Problem(str(path), None, "", f"invalid scenario ({err})")]) from None
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return ResolvedScenario(scenario, path, chain, document, digest)
+
+
+def scenario_summary(resolved: ResolvedScenario) -> list[tuple[str, str]]:
+    """Key facts of a scenario for printing."""
+    s = resolved.scenario
+    budget = s.budget_by_year()
+    rows = [
+        ("title", s.title),
+        ("years", f"{s.base_year} base, to {s.horizon}; programme {s.programme.first_year}-"
+                  f"{s.programme.last_year}"),
+        ("annual budget", ", ".join(f"{y}: {v / 1e8:g}亿元" for y, v in budget.items())),
+    ]  # fmt: skip
+    for name, per_year in s.allocation_by_year().items():
+        rows.append((name, ", ".join(f"{v / 1e8:g}" for v in per_year.values()) + " 亿元/yr"))
+    rows += [
+        ("investment fund", f"{s.programme.investment_fund.size / 1e8:g}亿元"),
+        ("replicates, seed", f"{s.replicates}, {s.seed}"),
+    ]
+    return rows
+
+
+def validate_files(paths: list[str]) -> int:
+    """Validate scenario files; print ``OK`` lines or every problem; 0 if all valid, else 2."""
+    status = 0
+    for p in paths:
+        try:
+            resolved = load_scenario(p)
+        except ScenarioError as err:
+            for problem in err.problems:
+                print(str(problem), file=sys.stderr)
+            status = 2
+            continue
+        print(f"OK {p} ({resolved.scenario.title}, sha256 {resolved.sha256[:12]})")
+    return status

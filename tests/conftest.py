@@ -1,0 +1,54 @@
+"""Shared fixtures: a synthetic statistical baseline so model tests do not depend on the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.parameters import Scenario
+
+YEARS = np.arange(2015, 2026)
+
+
+def flat_baseline(years: np.ndarray = YEARS) -> dict[str, np.ndarray]:
+    """A deterministic baseline path (hand-chosen round numbers, not data)."""
+    n = len(years)
+    growth = np.full(n, 0.08)
+    return {
+        "industrial_va": 4.5e11 * 1.1 ** np.arange(n),
+        "manufacturing_va": 3.6e11 * 1.1 ** np.arange(n),
+        "industrial_va_growth": growth,
+        "va_deflator_growth": np.full(n, 0.02),
+        "sei_share": np.full(n, 0.15),
+        "hightech_share": np.full(n, 0.25),
+        "cnc_rate": np.full(n, 0.33),
+        "gdp": 1.67e12 * 1.08 ** np.arange(n),
+        "rd_intensity": np.full(n, 0.0104),
+        "enterprise_count": np.full(n, 9226.0),
+    }
+
+
+@pytest.fixture
+def baseline() -> dict[str, np.ndarray]:
+    return flat_baseline()
+
+
+@pytest.fixture
+def plan() -> Scenario:
+    return Scenario(title="plan defaults")
+
+
+def no_programme_scenario() -> Scenario:
+    """The plan's defaults with every provincial instrument switched off."""
+    from model.parameters import GRANT_INSTRUMENTS
+
+    return Scenario.model_validate(
+        {
+            "title": "no programme",
+            "programme": {
+                "annual_budget": 0,
+                "allocation": dict.fromkeys(GRANT_INSTRUMENTS, 0),
+                "investment_fund": {"size": 0, "annual_investment": 0},
+            },
+        }
+    )
