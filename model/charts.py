@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["diff_chart", "fan_chart"]
 
@@ -72,6 +73,7 @@ def fan_chart(
     ax.set_title(title, fontsize=11)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     return fig
@@ -99,6 +101,7 @@ def diff_chart(
     ax.set_title(title, fontsize=11)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig

@@ -116,8 +116,18 @@ STANDARD_TAGS = {
 }
 
 
-def _check_node(node: yaml.Node, depth: int, lines: dict[str, int], path: str) -> None:
-    """Walk the composed tree: depth limit, tags, duplicate keys; record each key's line."""
+def _check_node(
+    node: yaml.Node, depth: int, lines: dict[str, int], path: str, seen: set[int] | None = None
+) -> None:
+    """Walk the composed tree: depth limit, tags, duplicate keys; record each key's line.
+
+    A node reached again through an alias is not walked again, so the walk stays linear in the
+    file's size whatever the aliases expand to.
+    """
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if depth > MAX_DEPTH:
         raise _NodeError(node, f"nested deeper than {MAX_DEPTH} levels")
     if node.tag not in STANDARD_TAGS:
@@ -125,20 +135,20 @@ def _check_node(node: yaml.Node, depth: int, lines: dict[str, int], path: str) -
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                raise _NodeError(key_node, "merge keys (<<) are not allowed")
             if key_node.tag not in STANDARD_TAGS or not isinstance(key_node, yaml.ScalarNode):
                 raise _NodeError(key_node, "keys must be plain text")
             key = str(key_node.value)
-            if key == "<<":
-                raise _NodeError(key_node, "merge keys (<<) are not allowed")
             if key in seen:
                 raise _NodeError(key_node, f"duplicate key {key!r}")
             seen.add(key)
             sub = f"{path}.{key}" if path else key
             lines.setdefault(sub, key_node.start_mark.line + 1)
-            _check_node(value_node, depth + 1, lines, sub)
+            _check_node(value_node, depth + 1, lines, sub, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _check_node(item, depth + 1, lines, f"{path}.{i}")
+            _check_node(item, depth + 1, lines, f"{path}.{i}", seen)
 
 
 class _NodeError(Exception):

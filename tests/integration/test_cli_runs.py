@@ -1,0 +1,153 @@
+"""The run command end to end: the output contract, determinism, budgets, bad command lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from model.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = {
+    "manufacturing_va": ("replicate", "year"),
+    "industrial_va": ("replicate", "year"),
+    "industrial_va_growth": ("replicate", "year"),
+    "sei_share": ("replicate", "year"),
+    "hightech_share": ("replicate", "year"),
+    "cnc_rate": ("replicate", "year"),
+    "rd_intensity": ("replicate", "year"),
+    "enterprise_count": ("replicate", "year"),
+    "sector_va": ("replicate", "year", "sector"),
+    "grant_committed": ("replicate", "year", "instrument", "sector"),
+    "grant_paid": ("replicate", "year", "instrument", "sector"),
+}
+
+
+def small(tmp_path: Path, base: str, name: str | None = None) -> Path:
+    """A shipped scenario with a small population, for speed."""
+    path = tmp_path / f"{name or Path(base).stem}.yaml"
+    path.write_text(
+        f"baseline: {ROOT / 'scenarios' / base}\ntitle: small {base}\nn_firms: 700\n"
+        "replicates: 4\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def plan_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("plan")
+    out = tmp / "run"
+    assert main(["run", str(small(tmp, "plan-2016.yaml", "plan")), "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_run_folder_contract(plan_run):
+    out = plan_run
+    for name in ("results.nc", "targets.csv", "manifest.json", "scenario.resolved.yaml"):
+        assert (out / name).is_file(), name
+    assert not out.with_name(out.name + ".partial").exists()
+    for name in ("manufacturing_va", "sei_share", "hightech_share", "cnc_rate"):
+        assert (out / "charts" / f"{name}.png").stat().st_size > 10_000
+    with xr.open_dataset(out / "results.nc") as ds:
+        for name, dims in REQUIRED.items():
+            assert ds[name].dims == dims, name
+            assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
+        assert int(ds.year[0]) == 2015 and int(ds.year[-1]) == 2025
+        assert ds.sizes["replicate"] == 4
+        for name in ("sei_share", "hightech_share", "cnc_rate", "rd_intensity"):
+            v = ds[name].values
+            assert ((v > 0) & (v < 1)).all(), name
+        paid = ds.grant_paid.sum(("instrument", "sector"))
+        budget = ds.allocation.sum("instrument")
+        # paid never exceeds the budget cumulatively, in any replicate
+        assert (paid.cumsum("year") <= budget.cumsum("year") + 1e-3).all()
+        # per instrument and commitment year: committed = paid + outstanding + lapsed
+        np.testing.assert_allclose(
+            ds.grant_committed.sum("sector").values.sum(axis=1),
+            (ds.grant_lapsed + ds.grant_outstanding).sum("sector").values.sum(axis=1)
+            + ds.grant_paid.sum(("sector",)).values.sum(axis=1),
+            rtol=1e-9,
+            atol=1e-3,
+        )
+    table = pd.read_csv(out / "targets.csv")
+    assert list(table.columns[:10]) == [
+        "target", "indicator", "year", "target_year", "threshold", "units", "probability",
+        "median", "p5", "p95",
+    ]  # fmt: skip
+    assert set(table.target) == {"manufacturing_va_1tn", "sei_share_30", "hightech_share_30",
+                                 "cnc_rate_60"}  # fmt: skip
+    assert table.probability.between(0, 1).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in ("git_commit", "versions", "seed", "scenarios", "timings_seconds", "files"):
+        assert key in manifest
+    assert len(manifest["scenarios"][0]["sha256"]) == 64
+    assert manifest["versions"]["mesa"].startswith("3.5")
+
+
+def test_same_seed_gives_identical_results(plan_run, tmp_path):
+    out = tmp_path / "again"
+    scenario = small(tmp_path, "plan-2016.yaml", "plan")
+    assert main(["run", str(scenario), "--out", str(out), "-q", "--no-charts"]) == 0
+    with xr.open_dataset(plan_run / "results.nc") as a, xr.open_dataset(out / "results.nc") as b:
+        xr.testing.assert_identical(a, b)
+    # a subset of replicates run alone gives the same replicates (seeds per replicate)
+    from model.ensemble import run_ensemble
+    from model.scenario import load_scenario
+
+    s = load_scenario(scenario).scenario
+    part = run_ensemble(s, replicate_ids=[2, 3])
+    with xr.open_dataset(plan_run / "results.nc") as a:
+        np.testing.assert_array_equal(
+            a.manufacturing_va.sel(replicate=[2, 3]).values, part.manufacturing_va.values
+        )
+
+
+def test_no_programme_pays_nothing_and_follows_the_baseline(tmp_path):
+    out = tmp_path / "none"
+    assert main(["run", str(small(tmp_path, "no-programme.yaml")), "--out", str(out), "-q",
+                 "--no-charts"]) == 0  # fmt: skip
+    with xr.open_dataset(out / "results.nc") as ds:
+        assert float(ds.grant_paid.sum()) == 0.0
+        assert float(ds.grant_committed.sum()) == 0.0
+        for name in ("manufacturing_va", "sei_share", "cnc_rate", "enterprise_count"):
+            np.testing.assert_allclose(ds[name], ds[f"{name}_no_programme"], rtol=1e-12)
+
+
+def test_compare_runs_on_common_random_numbers(tmp_path):
+    out = tmp_path / "cmp"
+    a = small(tmp_path, "no-programme.yaml")
+    b = small(tmp_path, "plan-2016.yaml", "plan")
+    assert main(["compare", str(a), str(b), "--out", str(out), "-q", "-n", "3"]) == 0
+    table = pd.read_csv(out / "compare.csv")
+    assert set(table.scenario) == {"no-programme", "plan"}
+    ref = table[table.scenario == "no-programme"]
+    assert (ref.diff_median == 0).all()
+    assert (out / "charts" / "manufacturing_va_difference.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "missing.yaml"], "file not found"),
+        (["run", "scenarios/plan-2016.yaml", "--out", "scenarios"], "already exists"),
+        (["forecast", "--as-of", "2030"], "--as-of"),
+    ],
+)
+def test_bad_command_lines_exit_2_without_traceback(args, message, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_zero_replicates_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "scenarios/plan-2016.yaml", "--replicates", "0"])
+    assert info.value.code == 2
+    assert "at least 1" in capsys.readouterr().err

@@ -1,0 +1,208 @@
+"""Scenario files: money units, baselines, per-year values, and every kind of bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model.money import MoneyError, parse_money
+from model.scenario import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "yuan"),
+    [
+        ("3亿元", 3e8),
+        ("300万元", 3e6),
+        ("1万亿元", 1e12),
+        ("2.5e9 yuan", 2.5e9),
+        ("1_000_000", 1e6),
+        (5, 5.0),
+        ("0.2亿元", 2e7),
+    ],
+)
+def test_money_units(text, yuan):
+    assert parse_money(text) == pytest.approx(yuan)
+
+
+@pytest.mark.parametrize("text", ["3亿美元", "-5", "nan", "inf", True, "lots", "3 亿 dollars", -1])
+def test_money_rejects(text):
+    with pytest.raises(MoneyError):
+        parse_money(text)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenarios_validate(path):
+    resolved = load_scenario(path)
+    assert resolved.scenario.title
+    # the resolved YAML loads back to the same scenario
+    again = yaml.safe_load(resolved.to_yaml())
+    from model.parameters import Scenario
+
+    reloaded = Scenario.model_validate(again).model_dump(exclude={"baseline"})
+    assert reloaded == resolved.scenario.model_dump(exclude={"baseline"})
+
+
+def test_alternatives_spend_the_same_five_billion():
+    totals = {}
+    for path in SHIPPED:
+        s = load_scenario(path).scenario
+        totals[path.stem] = sum(sum(v.values()) for v in s.allocation_by_year().values())
+    assert totals["no-programme"] == 0
+    for name in ("plan-2016", "retrofit-heavy", "demonstration-heavy", "cluster-innovation-heavy"):
+        assert totals[name] == pytest.approx(5e9), name
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_baseline_override_and_per_year_values(tmp_path):
+    write(tmp_path, "base.yaml", "title: base\nprogramme:\n  allocation:\n"
+          "    tech_retrofit_grant: {default: 4.7亿元, 2019: 3亿元}\n")  # fmt: skip
+    child = write(
+        tmp_path, "child.yaml",
+        "baseline: base\ntitle: child\nprogramme:\n  allocation:\n"
+        "    tech_retrofit_grant: {2020: 1亿元}\n  instruments:\n    tech_retrofit_grant:\n"
+        "      cap: 500万元\n",
+    )  # fmt: skip
+    r = load_scenario(child)
+    alloc = r.scenario.allocation_by_year()["tech_retrofit_grant"]
+    # default 4.7亿 until 2019 (3亿), 2020 overridden by the child (1亿)
+    assert alloc == {2016: 4.7e8, 2017: 4.7e8, 2018: 4.7e8, 2019: 3e8, 2020: 1e8}
+    assert r.scenario.programme.instruments.tech_retrofit_grant.cap == 5e6
+    assert r.scenario.programme.instruments.tech_retrofit_grant.matching_rate == 0.05
+    assert [p.name for p in r.chain] == ["child.yaml", "base.yaml"]
+
+
+BAD = {
+    "malformed": ("title: [unclosed\n", "", "malformed YAML"),
+    "wrong_type": ("title: x\nreplicates: many\n", "replicates", "valid integer"),
+    "misspelt": ("title: x\nprogramme:\n  alocation: {}\n", "programme.alocation",
+                 "did you mean 'allocation'"),
+    "unknown_top": ("title: x\nreplicate: 3\n", "replicate", "did you mean 'replicates'"),
+    "out_of_range": ("title: x\nprogramme:\n  instruments:\n    tech_retrofit_grant:\n"
+                     "      matching_rate: 1.5\n", "matching_rate", "less than or equal"),
+    "negative_money": ("title: x\nprogramme:\n  annual_budget: -5\n", "annual_budget", ""),
+    "nonfinite_money": ("title: x\nprogramme:\n  annual_budget: .inf\n", "annual_budget", ""),
+    "over_budget": ("title: x\nprogramme:\n  allocation:\n    tech_retrofit_grant: 9亿元\n",
+                    "programme.allocation", "more than"),
+    "outside_horizon": ("title: x\nhorizon: 2018\n", "programme.last_year", "beyond the horizon"),
+    "missing_title": ("seed: 3\n", "title", "required"),
+    "dollars": ("title: x\nprogramme:\n  annual_budget: 3亿美元\n", "annual_budget",
+                "cannot read"),
+    "empty": ("", "", "empty"),
+    "only_comment": ("# nothing\n", "", "empty"),
+    "python_tag": ("title: !!python/object/apply:os.system [echo hi]\n", "", "not allowed"),
+    "custom_tag": ("title: !secret x\n", "", "not allowed"),
+    "duplicate": ("title: x\ntitle: y\n", "", "duplicate key"),
+    "top_list": ("- a\n- b\n", "", "top level must be a mapping"),
+    "alias_bomb": ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a]\n"
+                   "c: &c [*b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c]\n"
+                   "e: &e [*d, *d, *d, *d, *d, *d, *d]\n"
+                   "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                   "g: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\nh: [*f, *f, *f, *f, *f, *f, *f, *f]\n",
+                   "", "aliases"),
+    "deep": ("title: x\nz: " + "[" * 30 + "]" * 30 + "\n", "", "nested deeper"),
+    "missing_baseline": ("baseline: nowhere\ntitle: x\n", "baseline", "not found"),
+    "self_baseline": ("baseline: self_baseline\ntitle: x\n", "baseline", "cycle"),
+    "merge_key": ("base: &b {seed: 1}\ntitle: x\nother:\n  <<: *b\n", "", "merge keys"),
+    "year_key_outside": ("title: x\nprogramme:\n  allocation:\n    tech_retrofit_grant: "
+                         "{2030: 1亿元}\n", "tech_retrofit_grant", ""),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_scenarios_are_named(tmp_path, case):
+    text, field, message = BAD[case]
+    path = write(tmp_path, f"{case}.yaml", text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    problems = info.value.problems
+    assert problems
+    assert any(field in p.field and message in p.message for p in problems), problems
+    for p in problems:
+        assert p.file == str(path)
+        assert "\n" not in str(p)
+
+
+def test_cycle_between_two_files(tmp_path):
+    write(tmp_path, "a.yaml", "baseline: b\ntitle: a\n")
+    write(tmp_path, "b.yaml", "baseline: a.yaml\ntitle: b\n")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(tmp_path / "a.yaml")
+
+
+def test_binary_and_huge_files(tmp_path):
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\x00\x01\x02title")
+    with pytest.raises(ScenarioError, match="binary"):
+        load_scenario(binary)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("title: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ScenarioError, match="UTF-8"):
+        load_scenario(latin)
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("title: x\n" + "# padding\n" * 120_000)
+    with pytest.raises(ScenarioError, match="limit"):
+        load_scenario(huge)
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    path = write(tmp_path, "many.yaml", "title: x\nseed: abc\nreplicates: 0\nfoo: 1\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    fields = {p.field for p in info.value.problems}
+    assert {"seed", "replicates", "foo"} <= fields
+    lines = {p.field: p.line for p in info.value.problems}
+    assert lines["seed"] == 2 and lines["foo"] == 4
+
+
+def test_validate_command_exit_code_and_no_traceback(tmp_path):
+    bad = write(tmp_path, "bad.yaml", "title: x\nprogramme:\n  alocation: {}\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "model.cli", "validate", str(bad), str(SHIPPED[0])],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert f"{bad}:3: programme.alocation: unknown key" in run.stderr
+    assert run.stdout.startswith("OK ")
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
+    st.text(max_size=12), st.sampled_from(["3亿元", "1万亿元", "abc", "2016", "default"]),
+)  # fmt: skip
+keys = st.sampled_from(
+    ["title", "seed", "replicates", "horizon", "base_year", "programme", "allocation",
+     "tech_retrofit_grant", "annual_budget", "instruments", "behaviour", "baseline", "x", "2018",
+     "default", "national_policy", "rd_super_deduction_rate", "cap"]
+)  # fmt: skip
+documents = st.recursive(
+    scalars, lambda children: st.dictionaries(keys, children, max_size=5), max_leaves=20
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=documents)
+def test_generated_documents_never_crash_the_loader(tmp_path, document):
+    path = tmp_path / "gen.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    try:
+        load_scenario(path)
+    except ScenarioError as err:
+        assert err.problems
