@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import xarray as xr
-
-    from calibration.forecast import BaselineFit
     from model.scenario import ResolvedScenario
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+#: the run completed but some replicates failed (listed in the manifest)
+EXIT_PARTIAL = 3
 
 
 class UsageError(Exception):
@@ -50,6 +49,22 @@ def _seed(text: str) -> int:
     return value
 
 
+def _parallel_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--workers",
+        "-j",
+        type=_positive_int,
+        default=1,
+        help="local worker processes for the replicates (results do not depend on it)",
+    )
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of a running dask.distributed scheduler (e.g. tcp://10.0.0.5:8786)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mfgplan",
@@ -63,8 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="override the root seed")
     run.add_argument("--out", type=Path, help="run folder (default outputs/<scenario>/<id>)")
     run.add_argument("--force", action="store_true", help="replace an existing run folder")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run in --out from its finished replicates",
+    )
     run.add_argument("--no-charts", action="store_true", help="skip the charts")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _parallel_options(run)
 
     cmp_ = sub.add_parser("compare", help="run scenarios on common random numbers and compare")
     cmp_.add_argument("scenarios", nargs="+", help="scenario YAML files (first = reference)")
@@ -73,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", type=Path)
     cmp_.add_argument("--force", action="store_true")
     cmp_.add_argument("--quiet", "-q", action="store_true")
+    _parallel_options(cmp_)
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+")
@@ -147,24 +169,16 @@ def _progress(total: int, quiet: bool, label: str) -> AbstractContextManager[Any
     return progress
 
 
-def _ensemble(
-    resolved: ResolvedScenario, args: argparse.Namespace, fit: BaselineFit, label: str
-) -> xr.Dataset:
-    from model.ensemble import run_ensemble
+def _probe_scheduler(address: str | None) -> None:
+    """Fail before any work if the scheduler does not answer."""
+    if address is None:
+        return
+    from model.parallel import SchedulerError, connect
 
-    scenario = resolved.scenario
-    n = args.replicates or scenario.replicates
-    with _progress(n, args.quiet, label) as progress:
-        callback = None
-        if progress is not None:
-            task = progress.add_task(label, total=n)
-
-            def callback(k: int) -> None:
-                progress.advance(task, k)
-
-        return run_ensemble(
-            scenario, replicates=args.replicates, seed=args.seed, fit=fit, progress=callback
-        )
+    try:
+        connect(address).close()
+    except SchedulerError as err:
+        raise UsageError(str(err)) from None
 
 
 def _scenario_info(resolved: ResolvedScenario) -> dict[str, Any]:
@@ -176,48 +190,175 @@ def _scenario_info(resolved: ResolvedScenario) -> dict[str, Any]:
     }
 
 
+def _prepare_out(out: Path, *, force: bool, resume: bool) -> bool:
+    """Decide what to do with ``out`` and ``out.partial``; True if a partial run is resumed."""
+    partial = out.with_name(out.name + ".partial")
+    if out.exists() and not force and not resume:
+        raise UsageError(
+            f"{out}: run folder already exists (use --force to replace it, or another --out)"
+        )
+    if partial.exists():
+        if resume:
+            if not partial.is_dir():
+                raise UsageError(f"{partial}: not a directory")
+            return True
+        if not force:
+            raise UsageError(
+                f"{partial}: an interrupted run is here; continue it with --resume or start "
+                "again with --force"
+            )
+        import shutil
+
+        shutil.rmtree(partial)
+    _check_out(out, force=True)
+    return False
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from calibration.forecast import fit_baseline
-    from model.runs import default_run_dir, write_run
+    from model.ensemble import VARIABLES, dataset_skeleton, resolve_job
+    from model.parallel import Failure, iter_outcomes
+    from model.runs import default_run_dir, finish_run, git_commit
+    from model.store import ReplicateStore, RunMismatchError, write_results
     from model.targets import TARGETS
 
+    if args.resume and args.force:
+        raise UsageError("--resume and --force: choose one")
     (resolved,) = _load([args.scenario])
     scenario = resolved.scenario
     seed = scenario.seed if args.seed is None else args.seed
     n = args.replicates or scenario.replicates
+    if args.resume and args.out is None:
+        raise UsageError("--resume: give the --out folder of the run to continue")
     out = args.out or default_run_dir(resolved.path, resolved.sha256, seed, n)
-    _check_out(out, args.force)
+    if args.resume and out.is_dir() and (out / "manifest.json").is_file():
+        print(f"{out}: already complete; nothing to resume")
+        return 0
+    resuming = _prepare_out(out, force=args.force, resume=args.resume)
+    _probe_scheduler(args.scheduler)
+    partial = out.with_name(out.name + ".partial")
     t0 = time.perf_counter()
     fit = fit_baseline(as_of=scenario.base_year)
+    job = resolve_job(scenario, seed=seed, fit=fit)
+    identity = {
+        "scenario_sha256": resolved.sha256,
+        "seed": job.root_seed,
+        "n_firms": job.n_firms,
+        "baseline_as_of": fit.as_of,
+        "model_version": __import__("model").__version__,
+        "git_commit": git_commit(),
+    }
+    store = ReplicateStore(partial)
+    try:
+        if resuming:
+            store.check(identity)
+            store.discard_temporary()
+        else:
+            store.create(identity)
+    except RunMismatchError as err:
+        raise UsageError(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"{partial}: cannot write the run folder ({err.strerror})") from None
+    done = {r for r in store.finished() if r < n}
+    todo = [r for r in range(n) if r not in done]
+    if resuming:
+        print(f"resuming {partial}: {len(done)} of {n} replicates already finished")
     t1 = time.perf_counter()
-    ds = _ensemble(resolved, args, fit, scenario.title[:40])
+    label = scenario.title[:40]
+    try:
+        with _progress(n, args.quiet, label) as progress:
+            task = progress.add_task(label, total=n, completed=len(done)) if progress else None
+            for _j, r, outcome in iter_outcomes(
+                [job], [todo], workers=args.workers, scheduler=args.scheduler
+            ):
+                if isinstance(outcome, Failure):
+                    store.save_failure(outcome)
+                else:
+                    store.save(r, outcome)
+                if progress is not None:
+                    progress.advance(task, 1)
+    except KeyboardInterrupt:
+        saved = len([r for r in store.finished() if r < n])
+        print(
+            f"interrupted: {saved} of {n} replicates are saved in {partial}; continue with the "
+            "same command and --resume",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as err:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(err, BrokenProcessPool):
+            print(
+                f"a worker process died ({err}); finished replicates are saved in {partial}; "
+                "continue with --resume",
+                file=sys.stderr,
+            )
+            return 1
+        raise
     t2 = time.perf_counter()
-    folder = write_run(
+    ok = sorted(r for r in store.finished() if r < n)
+    failures = [f for f in store.failures() if f.replicate < n]
+    if not ok:
+        first = failures[0]
+        print(
+            f"every replicate failed; the first, replicate {first.replicate} (seed entropy "
+            f"{first.root_seed}, spawn key [{first.replicate}]): {first.error}",
+            file=sys.stderr,
+        )
+        return 1
+    skeleton = dataset_skeleton(scenario, fit, job.root_seed, job.n_firms, ok)
+    write_results(partial / "results.nc", skeleton, VARIABLES, store.load, ok)
+    t3 = time.perf_counter()
+    folder = finish_run(
+        partial,
         out,
-        ds,
         resolved_yaml=resolved.to_yaml(),
         scenario_info=_scenario_info(resolved),
         history=fit.history,
-        timings={"baseline_fit": round(t1 - t0, 3), "ensemble": round(t2 - t1, 3)},
+        timings={
+            "baseline_fit": round(t1 - t0, 3),
+            "ensemble": round(t2 - t1, 3),
+            "results": round(t3 - t2, 3),
+        },
         command=" ".join(["mfgplan", *sys.argv[1:]]),
         charts=not args.no_charts,
+        failures=failures,
+        replicates_requested=n,
+        extra={
+            "workers": args.workers if args.scheduler is None else None,
+            "scheduler": args.scheduler,
+            "resumed_replicates": len(done),
+            "n_firms": job.n_firms,
+        },
     )
-    print(f"{scenario.title}: {n} replicates in {t2 - t1:.1f} s -> {folder}")
-    for target in TARGETS:
-        v = ds[target.indicator].sel(year=target.year).values
-        import numpy as np
+    print(f"{scenario.title}: {len(todo)} replicates in {t2 - t1:.1f} s -> {folder}")
+    import xarray as xr
 
+    with xr.open_dataset(folder / "results.nc") as ds:
+        for target in TARGETS:
+            v = ds[target.indicator].sel(year=target.year).values
+            print(
+                f"  {target.name:<22} {target.year}: P(met) = "
+                f"{np.mean(v >= target.threshold):.2f}, median {np.median(v):.4g} "
+                f"(threshold {target.threshold:.4g} {target.units})"
+            )
+    if failures:
         print(
-            f"  {target.name:<22} {target.year}: P(met) = {np.mean(v >= target.threshold):.2f}, "
-            f"median {np.median(v):.4g} (threshold {target.threshold:.4g} {target.units})"
+            f"{len(failures)} of {n} replicates failed (listed in manifest.json); the first, "
+            f"replicate {failures[0].replicate}: {failures[0].error}",
+            file=sys.stderr,
         )
+        return EXIT_PARTIAL
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from calibration.forecast import fit_baseline
     from model.charts import diff_chart
-    from model.runs import compare_table, manifest
+    from model.runs import compare_table, manifest, replace_folder
 
     resolved = _load(args.scenarios)
     labels = [r.path.stem for r in resolved]
@@ -231,13 +372,41 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     bases = {(r.scenario.base_year, r.scenario.horizon) for r in resolved}
     if len(bases) != 1:
         raise UsageError("compare: scenarios must share base_year and horizon")
+    _probe_scheduler(args.scheduler)
+    from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
+
     fit = fit_baseline(as_of=first.base_year)
     t0 = time.perf_counter()
-    datasets = {}
-    for label, r in zip(labels, resolved, strict=True):
-        args.seed = seed
-        args.replicates = n
-        datasets[label] = _ensemble(r, args, fit, label[:40])
+    jobs = [resolve_job(r.scenario, seed=seed, fit=fit) for r in resolved]
+    total = n * len(jobs)
+    try:
+        with _progress(total, args.quiet, "compare") as progress:
+            task = progress.add_task("compare", total=total) if progress else None
+
+            def advance(_j: int, k: int) -> None:
+                if progress is not None:
+                    progress.advance(task, k)
+
+            results, failures = run_ensembles(
+                jobs, range(n), workers=args.workers, scheduler=args.scheduler, progress=advance
+            )
+    except EnsembleFailedError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    # common random numbers: compare only replicates that succeeded in every scenario
+    common = set(results[0].replicate.values.tolist())
+    for ds in results[1:]:
+        common &= set(ds.replicate.values.tolist())
+    keep = sorted(common)
+    if not keep:
+        print("compare: no replicate succeeded in every scenario", file=sys.stderr)
+        return 1
+    datasets = {label: ds.sel(replicate=keep) for label, ds in zip(labels, results, strict=True)}
+    failed = [
+        {"scenario": label, **f.to_dict()}
+        for label, fails in zip(labels, failures, strict=True)
+        for f in fails
+    ]
     elapsed = time.perf_counter() - t0
     import shutil
 
@@ -273,15 +442,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         replicates=n,
         timings={"ensembles": round(elapsed, 3)},
         files=sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file()),
+        extra={
+            "status": "complete_with_failures" if failed else "complete",
+            "replicates_compared": keep,
+            "replicates_failed": failed,
+        },
     )
     (partial / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
-    if out.exists():
-        shutil.rmtree(out)
-    partial.rename(out)
+    replace_folder(partial, out)
     view = table[["scenario", "target", "probability", "median", "diff_median"]]
     with np.printoptions(precision=4):
         print(view.to_string(index=False))
     print(f"-> {out}")
+    if failed:
+        print(f"{len(failed)} replicate runs failed (listed in manifest.json)", file=sys.stderr)
+        return EXIT_PARTIAL
     return 0
 
 
@@ -352,6 +527,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: no run folder was completed", file=sys.stderr)
         return 130
+    except OSError as err:
+        # the environment failed under us (disk full, folder removed): say so in one line
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{where}{err.strerror or err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -425,13 +425,14 @@ class ManufacturingEconomy(mesa.Model):
         IM bases and demonstration parks in the firm's sector and city (ODD 7.4)."""
         b = self.behaviour
         f = self.firms
-        s, c = f.sector[slots], f.city[slots]
-        cell_firms = np.maximum(self._cell_firm_count[s, c], 1.0)
-        return (
-            b.demonstration_effect * self.demo_count[s, c] / (cell_firms / 100.0)
-            + b.base_effect * self.base_cell[s, c]
-            + b.park_effect * self.park_cell[s, c]
+        cell_firms = np.maximum(self._cell_firm_count, 1.0)
+        # the same sum evaluated once per (sector, city) cell, then gathered for each firm
+        cell_boost = (
+            b.demonstration_effect * self.demo_count / (cell_firms / 100.0)
+            + b.base_effect * self.base_cell
+            + b.park_effect * self.park_cell
         )
+        return cell_boost.ravel()[f.sector[slots].astype(np.intp) * N_CITIES + f.city[slots]]
 
     def _projects(self, year: int, t: int, in_programme: bool) -> None:
         """Project opportunities arrive; firms decide with and without the programme (ODD 7.3).
@@ -451,8 +452,12 @@ class ManufacturingEconomy(mesa.Model):
         u_apply = decision.random(hw)
         u_abandon = decision.random(hw)
         live = f.alive[:hw]
-        self._cell_firm_count = np.zeros((N_SECTORS, N_CITIES))
-        np.add.at(self._cell_firm_count, (f.sector[:hw][live], f.city[:hw][live]), 1.0)
+        cell = f.sector[:hw][live].astype(np.intp) * N_CITIES + f.city[:hw][live]
+        self._cell_firm_count = (
+            np.bincount(cell, minlength=N_SECTORS * N_CITIES)
+            .reshape(N_SECTORS, N_CITIES)
+            .astype(float)
+        )
         rate = b.project_arrival_rate
         idx = np.flatnonzero(live)
         extra = self._im_hazard_boost(idx)

@@ -19,10 +19,23 @@ from calibration.forecast import BaselineFit, fit_baseline
 from model import __version__
 from model.anchoring import INDICATORS, anchor
 from model.economy import ManufacturingEconomy
+from model.parallel import EnsembleJob, Failure, iter_outcomes
 from model.parameters import GRANT_INSTRUMENTS, Scenario
 from model.sectors import SECTORS
 
-__all__ = ["default_n_firms", "replicate_seed", "run_ensemble", "run_replicate"]
+__all__ = [
+    "VARIABLES",
+    "EnsembleFailedError",
+    "allocation_array",
+    "assemble",
+    "dataset_skeleton",
+    "default_n_firms",
+    "replicate_seed",
+    "resolve_job",
+    "run_ensemble",
+    "run_ensembles",
+    "run_replicate",
+]
 
 
 def replicate_seed(root_seed: int, replicate: int) -> np.random.SeedSequence:
@@ -124,6 +137,129 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 
+def allocation_array(scenario: Scenario) -> np.ndarray:
+    """The scenario's allocation [year, instrument] in yuan, base year included (zero)."""
+    years = np.arange(scenario.base_year, scenario.horizon + 1)
+    allocation = scenario.allocation_by_year()
+    alloc = np.zeros((len(years), len(GRANT_INSTRUMENTS)))
+    for k, name in enumerate(GRANT_INSTRUMENTS):
+        for y, v in allocation[name].items():
+            alloc[y - scenario.base_year, k] = v
+    return alloc
+
+
+def dataset_skeleton(
+    scenario: Scenario, fit: BaselineFit, root_seed: int, n_firms: int, ids: Sequence[int]
+) -> xr.Dataset:
+    """The results dataset without replicate data: coordinates, allocation and attributes.
+
+    Shared by the in-memory ensemble and the chunked writer (:mod:`model.store`), so both give
+    the same labelled file.
+    """
+    years = np.arange(scenario.base_year, scenario.horizon + 1)
+    coords = {
+        "replicate": np.asarray(list(ids), dtype=np.int64),
+        "year": years,
+        "sector": [s.name for s in SECTORS],
+        "instrument": list(GRANT_INSTRUMENTS),
+    }
+    ds = xr.Dataset(coords=coords)
+    ds["allocation"] = (
+        ("year", "instrument"),
+        allocation_array(scenario),
+        {"units": "yuan", "long_name": "scenario allocation of the programme budget"},
+    )
+    ds["year"].attrs = {"units": "year", "long_name": "calendar year (base year included)"}
+    ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
+    ds["sector"].attrs = {"long_name": "sector group (model.sectors.SECTORS)"}
+    ds["instrument"].attrs = {"long_name": "grant instrument of the provincial programme"}
+    ds.attrs = {
+        "title": scenario.title,
+        "model": "mfgplan",
+        "model_version": __version__,
+        "seed": int(root_seed),
+        "base_year": scenario.base_year,
+        "horizon": scenario.horizon,
+        "n_firms": int(n_firms),
+        "baseline_as_of": fit.as_of,
+        "baseline_methods": "; ".join(f"{k}: {v}" for k, v in sorted(fit.methods.items())),
+    }
+    return ds
+
+
+def assemble(skeleton: xr.Dataset, runs: Sequence[dict[str, np.ndarray]]) -> xr.Dataset:
+    """The results dataset: ``runs[i]`` is replicate ``skeleton.replicate[i]``."""
+    ds = skeleton.copy()
+    for name, (dims, units, long_name) in VARIABLES.items():
+        values = np.stack([run[name] for run in runs])
+        ds[name] = (("replicate", *dims), values, {"units": units, "long_name": long_name})
+    # data variables first, allocation last, as in every results file
+    return ds[[*VARIABLES, "allocation"]]
+
+
+class EnsembleFailedError(RuntimeError):
+    """Every replicate of an ensemble failed; the first failure is attached."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(f"every replicate failed; replicate {failure.replicate}: {failure.error}")
+        self.failure = failure
+
+
+def resolve_job(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    fit: BaselineFit | None = None,
+    n_firms: int | None = None,
+) -> EnsembleJob:
+    """The job of a scenario with the run's overrides applied (baseline fitted if not given)."""
+    fit = fit or fit_baseline(as_of=scenario.base_year)
+    root = scenario.seed if seed is None else int(seed)
+    firms = n_firms or scenario.n_firms or default_n_firms(fit)
+    return EnsembleJob(scenario, fit, root, int(firms))
+
+
+def run_ensembles(
+    jobs: Sequence[EnsembleJob],
+    ids: Sequence[int],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[xr.Dataset], list[list[Failure]]]:
+    """Run the same replicates of several jobs (common random numbers), possibly in parallel.
+
+    Returns one dataset per job holding its successful replicates in replicate order, and the
+    failures of each job. ``progress(job_index, 1)`` is called as each replicate finishes.
+    """
+    started = time.perf_counter()
+    ids = list(ids)
+    results: list[dict[int, dict[str, np.ndarray]]] = [{} for _ in jobs]
+    failures: list[list[Failure]] = [[] for _ in jobs]
+    for j, r, outcome in iter_outcomes(
+        jobs, [ids] * len(jobs), workers=workers, scheduler=scheduler
+    ):
+        if isinstance(outcome, Failure):
+            failures[j].append(outcome)
+        else:
+            results[j][r] = outcome
+        if progress:
+            progress(j, 1)
+    datasets = []
+    for j, job in enumerate(jobs):
+        ok = sorted(results[j])
+        if not ok:
+            raise EnsembleFailedError(min(failures[j], key=lambda f: f.replicate))
+        skeleton = dataset_skeleton(job.scenario, job.fit, job.root_seed, job.n_firms, ok)
+        ds = assemble(skeleton, [results[j][r] for r in ok])
+        # timings go to the manifest, not the dataset: the same seed gives an identical file
+        ds.encoding["elapsed_seconds"] = round(time.perf_counter() - started, 3)
+        datasets.append(ds)
+    for fails in failures:
+        fails.sort(key=lambda f: f.replicate)
+    return datasets, failures
+
+
 def run_ensemble(
     scenario: Scenario,
     *,
@@ -133,6 +269,8 @@ def run_ensemble(
     n_firms: int | None = None,
     progress: Callable[[int], None] | None = None,
     replicate_ids: Sequence[int] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> xr.Dataset:
     """Run replicates of ``scenario`` and return the labelled results dataset.
 
@@ -148,55 +286,22 @@ def run_ensemble(
         Called with 1 after each replicate.
     replicate_ids
         Which replicates to run (default ``range(replicates)``).
+    workers, scheduler
+        Local worker processes, or the address of a dask.distributed scheduler
+        (:func:`model.parallel.iter_outcomes`); the results do not depend on either.
+
+    Failed replicates are left out of the dataset and listed in ``ds.encoding["failures"]``;
+    :class:`EnsembleFailedError` if every replicate fails.
     """
-    started = time.perf_counter()
-    fit = fit or fit_baseline(as_of=scenario.base_year)
-    root = scenario.seed if seed is None else int(seed)
+    job = resolve_job(scenario, seed=seed, fit=fit, n_firms=n_firms)
     n_rep = scenario.replicates if replicates is None else int(replicates)
     ids = list(range(n_rep)) if replicate_ids is None else list(replicate_ids)
-    firms = n_firms or scenario.n_firms or default_n_firms(fit)
-    runs = []
-    for r in ids:
-        runs.append(run_replicate(scenario, fit, root, r, firms))
-        if progress:
-            progress(1)
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    coords = {
-        "replicate": np.asarray(ids, dtype=np.int64),
-        "year": years,
-        "sector": [s.name for s in SECTORS],
-        "instrument": list(GRANT_INSTRUMENTS),
-    }
-    data_vars = {}
-    for name, (dims, units, long_name) in VARIABLES.items():
-        values = np.stack([run[name] for run in runs])
-        data_vars[name] = (("replicate", *dims), values, {"units": units, "long_name": long_name})
-    ds = xr.Dataset(data_vars, coords=coords)
-    allocation = scenario.allocation_by_year()
-    alloc = np.zeros((len(years), len(GRANT_INSTRUMENTS)))
-    for k, name in enumerate(GRANT_INSTRUMENTS):
-        for y, v in allocation[name].items():
-            alloc[y - scenario.base_year, k] = v
-    ds["allocation"] = (
-        ("year", "instrument"),
-        alloc,
-        {"units": "yuan", "long_name": "scenario allocation of the programme budget"},
+    (ds,), (failures,) = run_ensembles(
+        [job],
+        ids,
+        workers=workers,
+        scheduler=scheduler,
+        progress=(lambda _j, k: progress(k)) if progress else None,
     )
-    ds["year"].attrs = {"units": "year", "long_name": "calendar year (base year included)"}
-    ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
-    ds["sector"].attrs = {"long_name": "sector group (model.sectors.SECTORS)"}
-    ds["instrument"].attrs = {"long_name": "grant instrument of the provincial programme"}
-    ds.attrs = {
-        "title": scenario.title,
-        "model": "mfgplan",
-        "model_version": __version__,
-        "seed": root,
-        "base_year": scenario.base_year,
-        "horizon": scenario.horizon,
-        "n_firms": firms,
-        "baseline_as_of": fit.as_of,
-        "baseline_methods": "; ".join(f"{k}: {v}" for k, v in sorted(fit.methods.items())),
-    }
-    # timings go to the manifest, not the dataset: the same seed gives an identical file
-    ds.encoding["elapsed_seconds"] = round(time.perf_counter() - started, 3)
+    ds.encoding["failures"] = failures
     return ds

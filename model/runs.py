@@ -25,14 +25,17 @@ import pandas as pd
 import xarray as xr
 
 from model import __version__
+from model.store import atomic_write_text
 from model.targets import TARGETS, target_table
 
 __all__ = [
     "CHARTED",
     "compare_table",
     "default_run_dir",
+    "finish_run",
     "git_commit",
     "manifest",
+    "replace_folder",
     "write_charts",
     "write_run",
 ]
@@ -154,6 +157,87 @@ def write_charts(ds: xr.Dataset, folder: Path, history: dict[str, tuple[Any, Any
     return written
 
 
+def finish_run(
+    partial: Path,
+    out_dir: Path,
+    *,
+    resolved_yaml: str,
+    scenario_info: dict[str, Any],
+    history: dict[str, tuple[Any, Any]],
+    timings: dict[str, float],
+    command: str,
+    charts: bool = True,
+    failures: Sequence[Any] = (),
+    replicates_requested: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Complete a partial run folder holding ``results.nc`` and rename it to ``out_dir``.
+
+    Adds ``targets.csv``, the charts, the resolved scenario and, last, ``manifest.json``;
+    removes the stored replicates and the ``INCOMPLETE`` note. An existing ``out_dir`` (the
+    caller has checked ``--force``) is replaced only once the new folder is complete.
+    """
+    partial = Path(partial)
+    out_dir = Path(out_dir)
+    t0 = time.perf_counter()
+    with xr.open_dataset(partial / "results.nc") as ds:
+        table = target_table(ds)
+        atomic_csv(table, partial / "targets.csv")
+        if charts:
+            write_charts(ds, partial / "charts", history)
+        attrs = dict(ds.attrs)
+        n_done = int(ds.sizes["replicate"])
+    atomic_write_text(partial / "scenario.resolved.yaml", resolved_yaml)
+    shutil.rmtree(partial / "replicates", ignore_errors=True)
+    (partial / "run.json").unlink(missing_ok=True)
+    timings = {**timings, "write": round(time.perf_counter() - t0, 3)}
+    files = {
+        str(p.relative_to(partial)): _sha256(p)
+        for p in sorted(partial.rglob("*"))
+        if p.is_file() and p.name != "INCOMPLETE"
+    }
+    failed = [f.to_dict() for f in failures]
+    man = manifest(
+        command=command,
+        scenarios=[scenario_info],
+        seed=int(attrs["seed"]),
+        replicates=n_done,
+        timings=timings,
+        files=files,
+        extra={
+            "status": "complete_with_failures" if failed else "complete",
+            "replicates_requested": replicates_requested or n_done,
+            "replicates_failed": failed,
+            "baseline_methods": attrs.get("baseline_methods", ""),
+            **(extra or {}),
+        },
+    )
+    (partial / "INCOMPLETE").unlink(missing_ok=True)
+    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2))
+    replace_folder(partial, out_dir)
+    return out_dir
+
+
+def replace_folder(src: Path, dst: Path) -> None:
+    """Rename ``src`` to ``dst``; an existing ``dst`` is moved aside first, then removed."""
+    old = None
+    if dst.exists():
+        old = dst.with_name(dst.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(dst, old)
+    os.replace(src, dst)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def atomic_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write a CSV table through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    table.to_csv(tmp, index=False, float_format="%.6g")
+    os.replace(tmp, path)
+
+
 def write_run(
     out_dir: Path,
     ds: xr.Dataset,
@@ -165,41 +249,32 @@ def write_run(
     command: str,
     charts: bool = True,
 ) -> Path:
-    """Write a complete run folder atomically and return its path.
+    """Write a complete run folder for an in-memory dataset atomically; return its path.
 
-    ``out_dir`` must not exist (the caller decides about ``--force``); the folder is built as
-    ``out_dir.partial`` and renamed at the end.
+    The folder is built as ``out_dir.partial`` and renamed at the end (:func:`finish_run`).
     """
     out_dir = Path(out_dir)
     partial = out_dir.with_name(out_dir.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
+    atomic_write_text(partial / "INCOMPLETE", "This folder is NOT a finished run.\n")
     t0 = time.perf_counter()
-    _write_netcdf(ds, partial / "results.nc")
-    table = target_table(ds)
-    table.to_csv(partial / "targets.csv", index=False, float_format="%.6g")
-    (partial / "scenario.resolved.yaml").write_text(resolved_yaml, encoding="utf-8")
-    if charts:
-        write_charts(ds, partial / "charts", history)
-    timings = {**timings, "write": round(time.perf_counter() - t0, 3)}
-    files = {
-        str(p.relative_to(partial)): _sha256(p) for p in sorted(partial.rglob("*")) if p.is_file()
-    }
-    man = manifest(
-        command=command,
-        scenarios=[scenario_info],
-        seed=int(ds.attrs["seed"]),
-        replicates=int(ds.sizes["replicate"]),
+    tmp = partial / ".results.nc.tmp"
+    _write_netcdf(ds, tmp)
+    os.replace(tmp, partial / "results.nc")
+    timings = {**timings, "results": round(time.perf_counter() - t0, 3)}
+    return finish_run(
+        partial,
+        out_dir,
+        resolved_yaml=resolved_yaml,
+        scenario_info=scenario_info,
+        history=history,
         timings=timings,
-        files=files,
-        extra={"baseline_methods": ds.attrs.get("baseline_methods", "")},
+        command=command,
+        charts=charts,
+        failures=ds.encoding.get("failures", ()),
     )
-    (partial / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(partial, out_dir)
-    return out_dir
 
 
 def compare_table(datasets: dict[str, xr.Dataset], reference: str) -> pd.DataFrame:
