@@ -176,7 +176,7 @@ def _probe_scheduler(address: str | None) -> None:
     from model.parallel import SchedulerError, connect
 
     try:
-        connect(address).close()
+        connect(address, timeout=5.0).close()
     except SchedulerError as err:
         raise UsageError(str(err)) from None
 

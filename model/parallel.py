@@ -178,7 +178,7 @@ def _dask(
         for job_index, ids in tasks:
             future = client.submit(run_batch, scattered[job_index], ids, pure=False)
             futures[future] = job_index
-        for future in as_completed(futures):
+        for future in as_completed(list(futures), loop=client.loop):
             job_index = futures[future]
             for r, outcome in future.result():
                 yield job_index, r, outcome
