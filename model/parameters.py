@@ -947,8 +947,8 @@ def _check_count_limits(scenario: Scenario) -> None:
         total = sum(by_year[name].values())
         if total > limit * (1 + 1e-12) + 1.0:
             raise ValueError(
-                f"programme.allocation.{name}: {total:.6g} yuan over the programme exceeds what "
-                f"its count and amount can use ({limit:.6g} yuan)"
+                f"programme.allocation.{name}: {total:,.0f} yuan over the programme exceeds what "
+                f"its count and amount can use ({limit:,.0f} yuan)"
             )
 
 

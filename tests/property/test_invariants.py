@@ -73,3 +73,106 @@ def test_adoption_probability_in_unit_interval_and_monotone(x, s, scale):
     p0 = float(b.adoption_probability(x, 0.02, scale))
     p1 = float(b.adoption_probability(x + s, 0.02, scale))
     assert 0.0 <= p0 <= p1 <= 1.0
+
+
+# -- whole-model properties on generated scenarios ------------------------------------------------
+
+from model.economy import ManufacturingEconomy  # noqa: E402
+from model.parameters import GRANT_INSTRUMENTS, Scenario  # noqa: E402
+from tests.conftest import flat_baseline  # noqa: E402
+
+RULES = ["merit", "lottery", "first_come", "city_quota"]
+
+
+def plan_limits(plan: Scenario) -> dict[str, float]:
+    """Per-year allocation each fixed-count instrument can use (count x amount / 5 years)."""
+    ins = plan.programme.instruments
+    return {
+        "it_integration_demo_award": ins.it_integration_demo_award.total_awards
+        * ins.it_integration_demo_award.award
+        / 5,
+        "sei_cluster_guiding_fund": ins.sei_cluster_guiding_fund.clusters
+        * ins.sei_cluster_guiding_fund.per_cluster
+        / 5,
+        "intelligent_mfg_base_grant": ins.intelligent_mfg_base_grant.bases
+        * ins.intelligent_mfg_base_grant.per_base
+        / 5,
+        "platform_and_park_subsidy": ins.platform_and_park_subsidy.parks
+        * ins.platform_and_park_subsidy.per_park
+        / 5,
+        "innovation_centre_grant": ins.innovation_centre_grant.centres
+        * ins.innovation_centre_grant.cap
+        / 5,
+        "intelligent_mfg_demo_award": ins.intelligent_mfg_demo_award.total_awards
+        * ins.intelligent_mfg_demo_award.cap
+        / 5,
+        "major_project_support": ins.major_project_support.projects
+        * ins.major_project_support.support_per_project
+        / 5,
+    }
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    """A random valid scenario: budget, its split, carry-over and call rules, short horizon."""
+    # each instrument gets a random fraction of what it can use in a year (the plan's count x
+    # amount over five years for fixed-count instruments, 300 M yuan for open-ended ones)
+    plan = Scenario(title="limits")
+    limits = plan_limits(plan)
+    allocation = {
+        name: float(np.floor(draw(st.floats(0.0, 1.0)) * limits.get(name, 3e8)))
+        for name in GRANT_INSTRUMENTS
+    }
+    budget = sum(allocation.values()) * (1.0 + draw(st.floats(0.0, 0.5)))
+    instruments = {
+        name: {"selection": draw(st.sampled_from(RULES)),
+               "rationing": draw(st.sampled_from(["greedy", "strict_prefix"]))}
+        for name in GRANT_INSTRUMENTS
+    }  # fmt: skip
+    instruments["tech_retrofit_grant"]["matching_rate"] = draw(st.floats(0.0, 0.5))
+    return Scenario.model_validate(
+        {
+            "title": "generated",
+            "horizon": 2020,
+            "programme": {
+                "annual_budget": budget,
+                "allocation": allocation,
+                "carryover": draw(st.sampled_from(["lapse", "roll_same_instrument", "roll_pool"])),
+                "instruments": instruments,
+                "investment_fund": {"size": draw(st.floats(0.0, 1e10))},
+            },
+        }
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_money_is_conserved_and_states_stay_valid(scenario, seed):
+    years = np.arange(2015, 2021)
+    model = ManufacturingEconomy(
+        scenario, flat_baseline(years), np.random.SeedSequence(seed), n_firms=250
+    )
+    record = model.run()  # raises LedgerError if an identity fails
+    led = record.ledger
+    # committed = paid + outstanding + lapsed, per instrument, commitment year and sector
+    np.testing.assert_allclose(
+        led.committed, led.paid_by_commit_year + led.outstanding() + led.lapsed,
+        rtol=1e-9, atol=1e-3,
+    )  # fmt: skip
+    assert (led.committed >= -1e-9).all() and (led.paid >= -1e-9).all()
+    assert (led.outstanding() >= -1e-3).all() and (led.lapsed >= -1e-9).all()
+    budget = np.array([sum(scenario.budget_by_year().get(int(y), 0.0) for _ in [0])
+                       for y in years[1:]])  # fmt: skip
+    assert (np.cumsum(led.paid.sum(axis=(0, 2))) <= np.cumsum(budget) + 1e-3).all()
+    for name in ("sei", "hightech", "cnc"):
+        for world in ("actual", "baseline"):
+            v = getattr(record, f"{name}_{world}")
+            assert ((v >= 0) & (v <= 1)).all(), (name, world)
+    f = model.firms
+    live = f.live_slots()
+    for arr in (f.va_base, f.rd, f.rd_base, f.sei, f.hightech, f.cnc):
+        assert (arr[live] >= 0).all()
+    for arr in (f.sei, f.hightech, f.cnc, f.cnc_base):
+        assert (arr[live] <= 1).all()
+    assert (record.va_actual >= 0).all() and (record.firms_actual > 0).all()
+    assert (record.fund_equity >= 0).all() and (record.fund_equity.sum() <= 1e10 + 1e-3)
