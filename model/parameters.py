@@ -31,6 +31,15 @@ __all__ = [
 ]
 
 Money = Annotated[float, BeforeValidator(parse_money), Field(ge=0)]
+
+
+def _list_to_tuple(value: Any) -> Any:
+    """YAML has lists, not tuples: accept a list where a fixed-length tuple is declared."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+#: a YAML list read as a fixed-length tuple (items still validated strictly)
+AsTuple = BeforeValidator(_list_to_tuple)
 YearKey = int | Literal["default"]
 YearlyMoney = Money | dict[YearKey, Money]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -81,9 +90,12 @@ def P(  # noqa: N802 - reads as a declaration
 
 
 class Frozen(BaseModel):
-    """Base for catalogue sections: immutable, unknown keys rejected."""
+    """Base for catalogue sections: immutable, unknown keys rejected, types strict (``yes`` is
+    not a number, ``"3"`` is not an integer) and no NaN or infinity anywhere."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
 
 def expand_yearly(value: Any, years: range, *, field: str) -> dict[int, float]:
@@ -586,7 +598,7 @@ class Behaviour(Frozen):
         0.8, units="log(I/K)", source="Cooper & Haltiwanger (2006)",
         description="Sd of log project investment relative to capital.", ge=0.0, le=3.0,
     )  # fmt: skip
-    project_type_shares: tuple[float, float, float, float] = P(
+    project_type_shares: Annotated[tuple[float, float, float, float], AsTuple] = P(
         (0.40, 0.25, 0.25, 0.10), units="fraction",
         source="assumption (retrofit, intelligent equipment, capacity, R&D equipment)",
         description="Shares of project types among arriving projects.",
@@ -630,7 +642,7 @@ class Behaviour(Frozen):
         0.2, units="fraction", source="Branstetter, Li & Ren (2023); range 0-0.5",
         description="mu_ret: lower productivity gain of subsidised projects.", ge=0.0, le=1.0,
     )  # fmt: skip
-    build_quarters: tuple[int, int, int, int] = P(
+    build_quarters: Annotated[tuple[int, int, int, int], AsTuple] = P(
         (3, 3, 6, 3), units="quarters",
         source="Kydland & Prescott (1982); Koeva (2000); ranges 2-4, 4-8",
         description="Decision to completion by project type (retrofit, IM, capacity, R&D).",
@@ -758,7 +770,7 @@ class Behaviour(Frozen):
         description="Rise of sector members' innovation success with a funded centre.",
         ge=0.0, le=2.0,
     )  # fmt: skip
-    first_of_kind_sale_logit: tuple[float, float, float] = P(
+    first_of_kind_sale_logit: Annotated[tuple[float, float, float], AsTuple] = P(
         (-1.0, 6.0, 2.0), units="-", source="assumption (b_0, b_1, b_2)",
         description="P(sale) = logistic(b0 + b1*subsidy share - b2*risk*(1-insurance cover)).",
     )  # fmt: skip
