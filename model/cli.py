@@ -113,20 +113,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check_out(path: Path, force: bool) -> None:
+    """Refuse an existing folder (unless ``force``) and prove the parent is writable."""
+    import os
+    import tempfile
+
     if path.exists() and not force:
         raise UsageError(
             f"{path}: run folder already exists (use --force to replace it, or another --out)"
         )
     parent = path.parent
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UsageError(f"{parent}: not a directory")
-    import os
-
-    if not os.access(probe, os.W_OK):
-        raise UsageError(f"{parent}: output folder is not writable")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if not parent.is_dir():
+            raise NotADirectoryError(20, "not a directory")
+        fd, probe = tempfile.mkstemp(prefix=".mfgplan-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UsageError(
+            f"{parent}: output folder is not writable ({err.strerror or err})"
+        ) from None
 
 
 def _load(paths: Sequence[str]) -> list[ResolvedScenario]:

@@ -176,6 +176,8 @@ def _read_document(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raw = path.read_bytes()
     except OSError as err:
         raise fail(f"cannot read ({err.strerror or err})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise fail("UTF-16 or UTF-32 text: save the file as UTF-8")
     if b"\x00" in raw:
         raise fail("binary file (contains NUL bytes), not YAML text")
     try:
@@ -238,11 +240,17 @@ def _resolve_baseline(path: Path, ref: Any, line: int | None) -> Path:
     return candidate
 
 
-def _load_chain(path: Path) -> tuple[dict[str, Any], dict[str, int], tuple[Path, ...]]:
-    """The merged document, line map of the top file, and the chain of files."""
+def _load_chain(
+    path: Path,
+) -> tuple[dict[str, Any], dict[str, tuple[str, int]], tuple[Path, ...]]:
+    """The merged document, where each dotted key was written (file, line), and the chain.
+
+    A key set in several files of the chain is placed where it takes effect: the file nearest
+    the top of the chain.
+    """
     chain: list[Path] = []
     documents: list[dict[str, Any]] = []
-    top_lines: dict[str, int] = {}
+    line_maps: list[dict[str, int]] = []
     current = path
     while True:
         resolved = current.resolve()
@@ -251,7 +259,7 @@ def _load_chain(path: Path) -> tuple[dict[str, Any], dict[str, int], tuple[Path,
                 [
                     Problem(
                         str(chain[-1]),
-                        None,
+                        line_maps[-1].get("baseline"),
                         "baseline",
                         f"baselines refer back to {current.name} (cycle: "
                         + " -> ".join(p.name for p in [*chain, current])
@@ -268,10 +276,9 @@ def _load_chain(path: Path) -> tuple[dict[str, Any], dict[str, int], tuple[Path,
                 ]
             )
         data, lines = _read_document(current)
-        if not chain:
-            top_lines = lines
         chain.append(current)
         documents.append(data)
+        line_maps.append(lines)
         if "baseline" not in data or data["baseline"] is None:
             break
         current = _resolve_baseline(current, data["baseline"], lines.get("baseline"))
@@ -279,7 +286,10 @@ def _load_chain(path: Path) -> tuple[dict[str, Any], dict[str, int], tuple[Path,
     for doc in reversed(documents):
         merged = _merge(merged, doc)
     merged["baseline"] = documents[0].get("baseline")
-    return merged, top_lines, tuple(chain)
+    where: dict[str, tuple[str, int]] = {}
+    for file, lines in reversed(list(zip(chain, line_maps, strict=True))):
+        where.update({key: (str(file), line) for key, line in lines.items()})
+    return merged, where, tuple(chain)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -317,7 +327,7 @@ def _message(err: dict[str, Any]) -> str:
         return "required field is missing"
     text = str(err.get("msg", "invalid value"))
     text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if "input" in err and loc and kind not in ("model_type", "dict_type"):
+    if "input" in err and loc and kind not in ("model_type", "dict_type") and "got" not in text:
         shown = repr(err["input"])
         if len(shown) > 40:
             shown = shown[:37] + "..."
@@ -325,15 +335,16 @@ def _message(err: dict[str, Any]) -> str:
     return text
 
 
-def _problems(err: ValidationError, file: str, lines: dict[str, int]) -> list[Problem]:
+def _problems(err: ValidationError, file: str, where: dict[str, tuple[str, int]]) -> list[Problem]:
     problems = []
     seen: set[str] = set()
     for e in err.errors():
-        # drop pydantic's union-branch labels ("function-after[...]", "dict[...]", "int")
+        # drop pydantic's union-branch labels ("function-after[...]", "constrained-float",
+        # "dict[...]", "int"); field names never contain brackets or hyphens
         loc = tuple(
             str(p)
             for p in e.get("loc", ())
-            if not any(c in str(p) for c in "[(") and str(p) not in ("int", "float", "str")
+            if not any(c in str(p) for c in "[(-") and str(p) not in ("int", "float", "str")
         )
         e = {**e, "loc": loc}
         fld = ".".join(loc)
@@ -342,26 +353,32 @@ def _problems(err: ValidationError, file: str, lines: dict[str, int]) -> list[Pr
             # model-level checks name their field first: "programme.allocation: ..."
             fld, _, message = message.partition(": ")
             fld = fld.strip()
-        line = None
+        located: tuple[str, int] | None = None
         probe = fld
-        while probe and line is None:
-            line = lines.get(probe)
+        while probe and located is None:
+            located = where.get(probe)
             probe = probe.rpartition(".")[0]
         if fld in seen:  # one message per field (the first union branch explains best)
             continue
         seen.add(fld)
-        problems.append(Problem(file, line, fld, message))
-    return problems
+        src, line = located if located else (file, None)
+        problems.append(Problem(src, line, fld, message))
+    # a union (a value, or a mapping of values by year) fails in every branch: keep the
+    # deepest explanation of a field and drop the shallower "expected ..., got dict"
+    fields = [p.field for p in problems]
+    return [
+        p for p in problems if not p.field or not any(f.startswith(p.field + ".") for f in fields)
+    ]
 
 
 def load_scenario(path: str | Path) -> ResolvedScenario:
     """Read, merge and validate a scenario file; raise :class:`ScenarioError` if not valid."""
     path = Path(path)
-    document, lines, chain = _load_chain(path)
+    document, where, chain = _load_chain(path)
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as err:
-        raise ScenarioError(_problems(err, str(path), lines)) from None
+        raise ScenarioError(_problems(err, str(path), where)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         raise ScenarioError([Problem(str(path), None, "", f"invalid scenario ({err})")]) from None
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
