@@ -252,14 +252,19 @@ def first_of_kind_sale_probability(
 
 
 def exit_hazard(
-    annual_rate: float, size_relative_to_median: ArrayLike, size_elasticity: float = -0.3
+    annual_rate: float,
+    size_relative_to_median: ArrayLike,
+    size_elasticity: float = -0.3,
+    period_years: float = 1.0,
 ) -> FloatArray:
-    """Quarterly exit probability of a firm, falling with size.
+    """Probability that a firm leaves the above-scale population within a period, falling
+    with size.
 
-    .. math:: p = 1 - (1 - \\chi)^{1/4 \\cdot (S/S_{med})^{\\eta}}
+    .. math:: p = 1 - (1 - \\chi)^{\\Delta t \\cdot (S/S_{med})^{\\eta}}
 
     ``chi`` the annual exit rate of a median-size firm, ``eta`` the size elasticity (-0.3:
-    assumption, larger firms exit less, as in most firm-dynamics data).
+    assumption, larger firms exit less, as in most firm-dynamics data), ``Delta t`` the period
+    in years (1: the above-scale register is revised once a year).
     """
     scale = np.power(np.maximum(np.asarray(size_relative_to_median), 1e-6), size_elasticity)
-    return -np.expm1(0.25 * scale * np.log1p(-min(annual_rate, 0.999999)))
+    return -np.expm1(period_years * scale * np.log1p(-min(annual_rate, 0.999999)))

@@ -45,6 +45,7 @@ STREAMS = (
     "selection",
     "programme",
     "mesa",
+    "induced",
 )
 
 #: Instruments that fund investment projects through annual calls (decided in Q4).
@@ -94,17 +95,21 @@ class ReplicateRecord:
 def _logit_offset(
     target: float, base_logit: np.ndarray, weights: np.ndarray, iterations: int = 60
 ) -> float:
-    """Offset ``d`` such that ``sum(w * expit(base + d)) / sum(w) = target`` (bisection)."""
-    lo, hi = -15.0, 15.0
+    """Offset ``d`` such that ``sum(w * expit(base + d)) / sum(w) = target`` (Brent's method,
+    to 1e-10 in the logit; the bounds +-15 if the target is out of reach)."""
+    from scipy.optimize import brentq
+
     total = weights.sum()
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        level = float((weights * rules.expit(base_logit + mid)).sum() / total)
-        if level < target:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+
+    def gap(offset: float) -> float:
+        return float((weights * rules.expit(base_logit + offset)).sum() / total) - target
+
+    lo, hi = -15.0, 15.0
+    if gap(lo) >= 0.0:
+        return lo
+    if gap(hi) <= 0.0:
+        return hi
+    return float(brentq(gap, lo, hi, xtol=1e-10, maxiter=iterations))
 
 
 class ManufacturingEconomy(mesa.Model):
@@ -328,8 +333,8 @@ class ManufacturingEconomy(mesa.Model):
             self._cluster_entry(year)
             self.ledger.close_year(year)
         self._pay(year, t)
-        self._demography(year)
         if quarter == 3:
+            self._demography(year)
             self._record(year - int(self.years[0]))
 
     def run(self) -> ReplicateRecord:
@@ -356,13 +361,11 @@ class ManufacturingEconomy(mesa.Model):
         shock = rng.standard_normal(hw)
         yi = year - int(self.years[0])
         g = np.log1p(self.baseline_path["industrial_va_growth"][yi])
-        live = f.alive[:hw]
         rel = self.sectors["relative_growth"][f.sector[:hw]]
         sd = self.behaviour.idiosyncratic_sd
         # the mean-preserving correction keeps E[Y] growing at g
-        f.va_base[:hw][live] *= np.exp(
-            (g + rel[live]) / 4 + 0.5 * sd * shock[live] - 0.5 * (0.5 * sd) ** 2
-        )
+        # every slot is updated (a free slot's value is never read and is cleared on reuse)
+        f.va_base[:hw] *= np.exp((g + rel) / 4 + 0.5 * sd * shock - 0.5 * (0.5 * sd) ** 2)
         ramp = -np.expm1(-1.0 / self.behaviour.output_ramp_quarters)
         for name in ("capital", "tfp"):
             pending = getattr(f, f"pending_{name}")
@@ -381,42 +384,49 @@ class ManufacturingEconomy(mesa.Model):
         tax = self.spec.national_policy
         f = self.firms
         hw = f.high_water
-        live = f.alive[:hw] & f.rd_performer[:hw]
-        claims = (f.claims_deduction[:hw] & f.taxable[:hw]).astype(float)
+        # only R&D performers do R&D or innovate (about a fifth of firms): work on their slots
+        perf = np.flatnonzero(f.alive[:hw] & f.rd_performer[:hw])
+        claiming = f.claims_deduction[perf] & f.taxable[perf]
         sd_actual = self.super_deduction[year]
         sd_base = tax.counterfactual_rd_super_deduction_rate
         cit = tax.corporate_income_tax_rate
-        reference_price = rules.tax_price(cit, sd_base, claims)
-        va_actual = f.va(slice(0, hw), b.cnc_tfp_effect)
+        # the tax price takes two values (claiming or not; rho = 1 for non-claimants), so the
+        # price response is evaluated once per world and claim status, not once per firm
+        reference_price = rules.tax_price(cit, sd_base, 1.0)
+        va_actual = f.va(perf, b.cnc_tfp_effect)
+        va_base = f.va_base[perf]
         for world, va, rd_name, sd in (
             (0, va_actual, "rd", sd_actual),
-            (1, f.va_base[:hw], "rd_base", sd_base),
+            (1, va_base, "rd_base", sd_base),
         ):
             revenue = va / b.va_to_revenue
-            price = rules.tax_price(cit, sd, claims)
-            desired = rules.desired_rd(
-                f.rd_intensity_ref[:hw], revenue, price, reference_price, b.rd_price_elasticity
+            response = float(
+                rules.desired_rd(
+                    1.0, 1.0, rules.tax_price(cit, sd, 1.0), reference_price, b.rd_price_elasticity
+                )
             )
+            desired = f.rd_intensity_ref[perf] * revenue * np.where(claiming, response, 1.0)
             rd = getattr(f, rd_name)
-            rd[:hw] = np.where(live, rd[:hw] + b.rd_adjustment_speed * (desired - rd[:hw]), 0.0)
-            self._tax_year[world] += float((cit * sd * claims * rd[:hw]).sum() / 4.0)
-        # innovation: the same uniform decides in both worlds
-        u = self.streams["innovation"].random(hw)
-        boost = b.innovation_centre_spillover * self.centres[f.sector[:hw]]
+            new_rd = rd[perf] + b.rd_adjustment_speed * (desired - rd[perf])
+            rd[perf] = new_rd
+            self._tax_year[world] += float((cit * sd * new_rd[claiming]).sum() / 4.0)
+        # innovation: the same uniform decides in both worlds (one draw per slot)
+        u = self.streams["innovation"].random(hw)[perf]
+        boost = b.innovation_centre_spillover * self.centres[f.sector[perf]]
         for va, rd_name, sei_name, ht_name, bst in (
             (va_actual, "rd", "sei", "hightech", boost),
-            (f.va_base[:hw], "rd_base", "sei_base", "hightech_base", 0.0),
+            (va_base, "rd_base", "sei_base", "hightech_base", 0.0),
         ):
             revenue = np.maximum(va / b.va_to_revenue, 1.0)
-            intensity = getattr(f, rd_name)[:hw] / revenue
+            intensity = getattr(f, rd_name)[perf] / revenue
             p = rules.innovation_probability(
                 intensity, self.reference_rd_intensity, b.innovation_rate, bst
             )
-            hit = live & (u < p)
+            hit = perf[u < p]
             sei = getattr(f, sei_name)
             ht = getattr(f, ht_name)
-            sei[:hw][hit] += b.sei_upgrade_step * (1.0 - sei[:hw][hit])
-            ht[:hw][hit] += b.hightech_upgrade_step * (1.0 - ht[:hw][hit])
+            sei[hit] += b.sei_upgrade_step * (1.0 - sei[hit])
+            ht[hit] += b.hightech_upgrade_step * (1.0 - ht[hit])
 
     # -- investment projects ---------------------------------------------------------------------
 
@@ -445,12 +455,6 @@ class ManufacturingEconomy(mesa.Model):
         hw = f.high_water
         arrival = self.streams["arrival"]
         u_arrive = arrival.random(hw)
-        u_type = arrival.random(hw)
-        z_size = arrival.standard_normal(hw)
-        decision = self.streams["decision"]
-        u_adopt = decision.random(hw)
-        u_apply = decision.random(hw)
-        u_abandon = decision.random(hw)
         live = f.alive[:hw]
         cell = f.sector[:hw][live].astype(np.intp) * N_CITIES + f.city[:hw][live]
         self._cell_firm_count = (
@@ -467,12 +471,28 @@ class ManufacturingEconomy(mesa.Model):
         if cand.size == 0:
             return
         only_actual = ~arrive_base[arrive_actual]
+        # each project's own draws (both worlds share them). Projects that arrive without the
+        # programme draw from the arrival and decision streams in slot order, so their draws are
+        # the same in every scenario (common random numbers); projects only the programme
+        # brings draw from the ``induced`` stream.
+        m = cand.size
+        draws = np.empty((5, m))
+        for rows, streams in (
+            (~only_actual, (arrival, self.streams["decision"])),
+            (only_actual, (self.streams["induced"], self.streams["induced"])),
+        ):
+            k = int(rows.sum())
+            if k:
+                draws[0, rows] = streams[0].random(k)
+                draws[1, rows] = streams[0].standard_normal(k)
+                draws[2:, rows] = streams[1].random((3, k))
+        u_type, z_size, u_adopt, u_apply, u_abandon = draws
         shares = np.cumsum(b.project_type_shares)
-        kind = np.searchsorted(shares, u_type[cand] * shares[-1], side="right").astype(np.int8)
+        kind = np.searchsorted(shares, u_type * shares[-1], side="right").astype(np.int8)
         kind = np.minimum(kind, 3)
         kind[only_actual] = ProjectType.INTELLIGENT
         capital = b.capital_output_ratio * f.va_base[cand]
-        ratio = np.exp(b.project_size_log_mean + b.project_size_log_sd * z_size[cand])
+        ratio = np.exp(b.project_size_log_mean + b.project_size_log_sd * z_size)
         investment = ratio * capital
         tfp = np.where(
             (kind == ProjectType.RETROFIT) | (kind == ProjectType.INTELLIGENT),
@@ -511,7 +531,7 @@ class ManufacturingEconomy(mesa.Model):
         )
         capacity = lam * np.exp(f.liquidity[cand]) * capital
         feasible0 = investment <= capacity
-        u = u_adopt[cand]
+        u = u_adopt
         adopt0 = feasible0 & (u < p0) & ~only_actual
         wants1 = u < p1
         feasible1 = feasible0.copy()
@@ -537,13 +557,13 @@ class ManufacturingEconomy(mesa.Model):
         pb.npv_per_yuan[rows] = npv0_per_yuan[sel]
         pb.start[rows] = t
         pb.done[rows] = t + build[sel]
-        pb.abandon[rows] = u_abandon[cand[sel]] > b.completion_probability
+        pb.abandon[rows] = u_abandon[sel] > b.completion_probability
         pb.in_actual[rows] = adopt1[sel]
         pb.in_baseline[rows] = adopt0[sel]
         pb.equity[rows] = equity[sel]
         pb.guarantee_subsidy[rows] = guarantee[sel]
         applies = (
-            adopt1[sel] & (instrument[sel] >= 0) & (u_apply[cand[sel]] < b.application_propensity)
+            adopt1[sel] & (instrument[sel] >= 0) & (u_apply[sel] < b.application_propensity)
         )
         pb.instrument[rows] = np.where(applies, instrument[sel], -1)
         pb.apply_year[rows] = np.where(applies, year, 0)
@@ -695,8 +715,7 @@ class ManufacturingEconomy(mesa.Model):
         b = self.behaviour
         f = self.firms
         abandoned = due[pb.abandon[due]]
-        for r in abandoned:
-            self._release(int(r), year)
+        self._release(abandoned, year)
         ok = due[~pb.abandon[due]]
         firm = pb.firm[ok]
         ratio = pb.investment_to_capital[ok]
@@ -720,16 +739,18 @@ class ManufacturingEconomy(mesa.Model):
             np.add.at(arr, firm[sel], gain[sel] * (1.0 - arr[firm[sel]]))
             np.clip(arr, 0.0, 1.0, out=arr)
 
-    def _release(self, row: int, year: int) -> None:
-        """Lapse what is left of a project's award (abandoned project or exited firm)."""
+    def _release(self, rows: np.ndarray, year: int) -> None:
+        """Lapse what is left of the awards of projects ``rows`` (abandoned, or the firm
+        exited) and close them; rows in ascending order."""
         pb = self.projects
-        rest = pb.award[row] - pb.paid[row]
-        if pb.award[row] > 0 and not pb.closed[row] and rest > 0:
+        rest = pb.award[rows] - pb.paid[rows]
+        open_award = (pb.award[rows] > 0) & ~pb.closed[rows] & (rest > 0)
+        for row, amount in zip(rows[open_award], rest[open_award], strict=True):
             k = int(pb.instrument[row])
             self.ledger.lapse(
-                GRANT_INSTRUMENTS[k], int(pb.award_year[row]), int(pb.sector[row]), rest, year
+                GRANT_INSTRUMENTS[k], int(pb.award_year[row]), int(pb.sector[row]), amount, year
             )
-        pb.closed[row] = True
+        pb.closed[rows] = True
 
     # -- calls -----------------------------------------------------------------------------------
 
@@ -1086,7 +1107,9 @@ class ManufacturingEconomy(mesa.Model):
     def _demography(self, year: int) -> None:
         """Exit (size-dependent hazard) and entry (Poisson) of above-scale firms (ODD 7.7).
 
-        Both depend only on no-programme state, so the population is the same in every
+        Run once a year, at the end of Q4: the above-scale register is revised annually (a
+        firm enters when its annual revenue passes 20 M yuan, leaves when it falls below or
+        closes). Both depend only on no-programme state, so the population is the same in every
         scenario of a replicate.
         """
         b = self.behaviour
@@ -1094,20 +1117,23 @@ class ManufacturingEconomy(mesa.Model):
         hw = f.high_water
         u = self.streams["exit"].random(hw)
         live = f.alive[:hw]
-        median = np.median(f.va_base[:hw][live])
-        hazard = rules.exit_hazard(b.exit_rate, f.va_base[:hw] / median)
+        median = float(np.median(f.va_base[:hw][live]))
+        hazard = rules.exit_hazard(b.exit_rate, f.va_base[:hw] / median, period_years=1.0)
         exits = np.flatnonzero(live & (u < hazard))
         if exits.size:
             f.alive[exits] = False
+            f.va_base[exits] = 0.0
             pb = self.projects
             n = pb.n
-            gone = np.isin(pb.firm[:n], exits) & ~pb.closed[:n]
-            for r in np.flatnonzero(gone):
-                self._release(int(r), year)
-                pb.completed[r] = True
-                pb.abandon[r] = True
+            exiting = np.zeros(hw, dtype=bool)
+            exiting[exits] = True
+            gone = exiting[pb.firm[:n]] & ~pb.closed[:n]
+            rows = np.flatnonzero(gone)
+            self._release(rows, year)
+            pb.completed[rows] = True
+            pb.abandon[rows] = True
         rng = self.streams["entry"]
-        n_new = int(rng.poisson(b.entry_rate / 4.0 * live.sum()))
+        n_new = int(rng.poisson(b.entry_rate * live.sum()))
         if n_new == 0:
             return
         slots = self.firms.allocate(n_new)

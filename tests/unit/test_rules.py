@@ -76,7 +76,10 @@ def test_first_of_kind_and_exit():
     p = float(b.first_of_kind_sale_probability((-1.0, 6.0, 2.0), 0.4, 0.3, 0.95))
     assert p == pytest.approx(1 / (1 + np.exp(-1.37)))
     # median firm: quarterly 1 - 0.96^0.25 = 0.010154
-    assert float(b.exit_hazard(0.04, 1.0)) == pytest.approx(1 - 0.96**0.25)
+    assert float(b.exit_hazard(0.04, 1.0)) == pytest.approx(0.04)
+    assert float(b.exit_hazard(0.04, 1.0, period_years=0.25)) == pytest.approx(1 - 0.96**0.25)
+    # a firm 10x the median: 1 - 0.96 ** (10 ** -0.3) = 1 - 0.96 ** 0.50119 = 0.020251
+    assert float(b.exit_hazard(0.04, 10.0)) == pytest.approx(0.020251, abs=1e-6)
     assert float(b.exit_hazard(0.04, 10.0)) < float(b.exit_hazard(0.04, 0.1))
 
 
