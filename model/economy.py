@@ -30,7 +30,13 @@ from model.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
 from model.projects import ProjectBook
 from model.sectors import CITIES, SECTORS, city_shares, sector_arrays
 
-__all__ = ["PROJECT_INSTRUMENTS", "STREAMS", "ManufacturingEconomy", "ReplicateRecord"]
+__all__ = [
+    "PROJECT_INSTRUMENTS",
+    "STREAMS",
+    "ManufacturingEconomy",
+    "Proposals",
+    "ReplicateRecord",
+]
 
 #: Named random streams of a replicate, spawned in this order from its SeedSequence.
 STREAMS = (
@@ -90,6 +96,27 @@ class ReplicateRecord:
     #: the grant ledger (committed, paid, lapsed per instrument, year, sector)
     ledger: GrantLedger
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Proposals:
+    """Projects that arrived in a quarter and what each firm decided, in slot order."""
+
+    firm: np.ndarray  #: slots of the firms
+    kind: np.ndarray  #: ProjectType
+    ratio: np.ndarray  #: investment / capital
+    investment: np.ndarray  #: yuan
+    build: np.ndarray  #: quarters
+    npv0_per_yuan: np.ndarray  #: NPV per yuan without the programme
+    instrument: np.ndarray  #: best instrument index, -1 for none
+    award: np.ndarray  #: award under that instrument's rule, yuan
+    cost_with_programme: np.ndarray  #: investment net of the IM-base cost reduction, yuan
+    capacity: np.ndarray  #: borrowing capacity, yuan
+    feasible0: np.ndarray  #: fundable without the programme
+    adopt0: np.ndarray  #: adopted without the programme
+    wants1: np.ndarray  #: wanted with the programme (before financing)
+    u_apply: np.ndarray
+    u_abandon: np.ndarray
 
 
 def _logit_offset(
@@ -453,15 +480,9 @@ class ManufacturingEconomy(mesa.Model):
         b = self.behaviour
         f = self.firms
         hw = f.high_water
-        arrival = self.streams["arrival"]
-        u_arrive = arrival.random(hw)
+        u_arrive = self.streams["arrival"].random(hw)
         live = f.alive[:hw]
-        cell = f.sector[:hw][live].astype(np.intp) * N_CITIES + f.city[:hw][live]
-        self._cell_firm_count = (
-            np.bincount(cell, minlength=N_SECTORS * N_CITIES)
-            .reshape(N_SECTORS, N_CITIES)
-            .astype(float)
-        )
+        self._count_cell_firms()
         rate = b.project_arrival_rate
         idx = np.flatnonzero(live)
         extra = self._im_hazard_boost(idx)
@@ -471,22 +492,7 @@ class ManufacturingEconomy(mesa.Model):
         if cand.size == 0:
             return
         only_actual = ~arrive_base[arrive_actual]
-        # each project's own draws (both worlds share them). Projects that arrive without the
-        # programme draw from the arrival and decision streams in slot order, so their draws are
-        # the same in every scenario (common random numbers); projects only the programme
-        # brings draw from the ``induced`` stream.
-        m = cand.size
-        draws = np.empty((5, m))
-        for rows, streams in (
-            (~only_actual, (arrival, self.streams["decision"])),
-            (only_actual, (self.streams["induced"], self.streams["induced"])),
-        ):
-            k = int(rows.sum())
-            if k:
-                draws[0, rows] = streams[0].random(k)
-                draws[1, rows] = streams[0].standard_normal(k)
-                draws[2:, rows] = streams[1].random((3, k))
-        u_type, z_size, u_adopt, u_apply, u_abandon = draws
+        u_type, z_size, u_adopt, u_apply, u_abandon = self._project_draws(only_actual)
         shares = np.cumsum(b.project_type_shares)
         kind = np.searchsorted(shares, u_type * shares[-1], side="right").astype(np.int8)
         kind = np.minimum(kind, 3)
@@ -531,18 +537,65 @@ class ManufacturingEconomy(mesa.Model):
         )
         capacity = lam * np.exp(f.liquidity[cand]) * capital
         feasible0 = investment <= capacity
-        u = u_adopt
-        adopt0 = feasible0 & (u < p0) & ~only_actual
-        wants1 = u < p1
-        feasible1 = feasible0.copy()
+        adopt0 = feasible0 & (u_adopt < p0) & ~only_actual
+        wants1 = u_adopt < p1
+        self._settle_projects(
+            year, t, in_programme,
+            Proposals(
+                cand, kind, ratio, investment, build, npv0_per_yuan, instrument, award,
+                investment * (1.0 - cost_cut), capacity, feasible0, adopt0, wants1, u_apply,
+                u_abandon,
+            ),
+        )  # fmt: skip
+
+    def _count_cell_firms(self) -> None:
+        """Live firms per (sector, city) cell, for the demonstration effects."""
+        f = self.firms
+        hw = f.high_water
+        live = f.alive[:hw]
+        cell = f.sector[:hw][live].astype(np.intp) * N_CITIES + f.city[:hw][live]
+        self._cell_firm_count = (
+            np.bincount(cell, minlength=N_SECTORS * N_CITIES)
+            .reshape(N_SECTORS, N_CITIES)
+            .astype(float)
+        )
+
+    def _project_draws(self, only_actual: np.ndarray) -> np.ndarray:
+        """Each arriving project's own draws ``[u_type, z_size, u_adopt, u_apply, u_abandon]``
+        (both worlds share them), projects in slot order.
+
+        Projects that arrive without the programme draw from the arrival and decision streams,
+        so their draws are the same in every scenario (common random numbers); projects only
+        the programme brings draw from the ``induced`` stream.
+        """
+        m = only_actual.size
+        draws = np.empty((5, m))
+        for rows, streams in (
+            (~only_actual, (self.streams["arrival"], self.streams["decision"])),
+            (only_actual, (self.streams["induced"], self.streams["induced"])),
+        ):
+            k = int(rows.sum())
+            if k:
+                draws[0, rows] = streams[0].random(k)
+                draws[1, rows] = streams[0].standard_normal(k)
+                draws[2:, rows] = streams[1].random((3, k))
+        return draws
+
+    def _settle_projects(self, year: int, t: int, in_programme: bool, p: Proposals) -> None:
+        """Finance the projects that want it (first come first served, in slot order) and
+        record the projects adopted in either world."""
+        b = self.behaviour
+        f = self.firms
+        cand = p.firm
+        feasible1 = p.feasible0.copy()
         equity = np.zeros(cand.size)
         guarantee = np.zeros(cand.size)
         if in_programme:
             feasible1, equity, guarantee = self._finance(
-                year, cand, investment * (1.0 - cost_cut), capacity, feasible0, wants1
+                year, cand, p.cost_with_programme, p.capacity, p.feasible0, p.wants1
             )
-        adopt1 = feasible1 & wants1
-        keep = adopt0 | adopt1
+        adopt1 = feasible1 & p.wants1
+        keep = p.adopt0 | adopt1
         if not keep.any():
             return
         rows = self.projects.add(int(keep.sum()))
@@ -551,27 +604,27 @@ class ManufacturingEconomy(mesa.Model):
         pb.firm[rows] = cand[sel]
         pb.firm_id[rows] = f.firm_id[cand[sel]]
         pb.sector[rows] = f.sector[cand[sel]]
-        pb.kind[rows] = kind[sel]
-        pb.investment[rows] = investment[sel]
-        pb.investment_to_capital[rows] = ratio[sel]
-        pb.npv_per_yuan[rows] = npv0_per_yuan[sel]
+        pb.kind[rows] = p.kind[sel]
+        pb.investment[rows] = p.investment[sel]
+        pb.investment_to_capital[rows] = p.ratio[sel]
+        pb.npv_per_yuan[rows] = p.npv0_per_yuan[sel]
         pb.start[rows] = t
-        pb.done[rows] = t + build[sel]
-        pb.abandon[rows] = u_abandon[sel] > b.completion_probability
+        pb.done[rows] = t + p.build[sel]
+        pb.abandon[rows] = p.u_abandon[sel] > b.completion_probability
         pb.in_actual[rows] = adopt1[sel]
-        pb.in_baseline[rows] = adopt0[sel]
+        pb.in_baseline[rows] = p.adopt0[sel]
         pb.equity[rows] = equity[sel]
         pb.guarantee_subsidy[rows] = guarantee[sel]
         applies = (
-            adopt1[sel] & (instrument[sel] >= 0) & (u_apply[sel] < b.application_propensity)
+            adopt1[sel] & (p.instrument[sel] >= 0) & (p.u_apply[sel] < b.application_propensity)
         )
-        pb.instrument[rows] = np.where(applies, instrument[sel], -1)
+        pb.instrument[rows] = np.where(applies, p.instrument[sel], -1)
         pb.apply_year[rows] = np.where(applies, year, 0)
         if self._pending_amount.size < pb.capacity:
             grown = np.zeros(pb.capacity)
             grown[: self._pending_amount.size] = self._pending_amount
             self._pending_amount = grown
-        self._pending_amount[rows] = np.where(applies, award[sel], 0.0)
+        self._pending_amount[rows] = np.where(applies, p.award[sel], 0.0)
 
     def _best_instrument(
         self,
@@ -1119,23 +1172,32 @@ class ManufacturingEconomy(mesa.Model):
         live = f.alive[:hw]
         median = float(np.median(f.va_base[:hw][live]))
         hazard = rules.exit_hazard(b.exit_rate, f.va_base[:hw] / median, period_years=1.0)
-        exits = np.flatnonzero(live & (u < hazard))
+        self._exit(np.flatnonzero(live & (u < hazard)), year)
+        self._enter()
+
+    def _exit(self, exits: np.ndarray, year: int) -> None:
+        """Remove firms ``exits`` (slots); their open projects end and awards lapse."""
+        f = self.firms
         if exits.size:
             f.alive[exits] = False
             f.va_base[exits] = 0.0
             pb = self.projects
             n = pb.n
-            exiting = np.zeros(hw, dtype=bool)
+            exiting = np.zeros(f.high_water, dtype=bool)
             exiting[exits] = True
             gone = exiting[pb.firm[:n]] & ~pb.closed[:n]
             rows = np.flatnonzero(gone)
             self._release(rows, year)
             pb.completed[rows] = True
             pb.abandon[rows] = True
+
+    def _enter(self) -> np.ndarray:
+        """Entrants of the year (Poisson, rate per live firm); returns their slots."""
+        b = self.behaviour
         rng = self.streams["entry"]
-        n_new = int(rng.poisson(b.entry_rate * live.sum()))
+        n_new = int(rng.poisson(b.entry_rate * self.firms.n_alive))
         if n_new == 0:
-            return
+            return np.zeros(0, dtype=np.intp)
         slots = self.firms.allocate(n_new)
         self._ensure_latent_capacity()
         f = self.firms
@@ -1152,6 +1214,7 @@ class ManufacturingEconomy(mesa.Model):
         f.rd_intensity_ref[slots] = propensity * self._rd_scale
         f.rd[slots] = f.rd_intensity_ref[slots] * revenue
         f.rd_base[slots] = f.rd[slots]
+        return slots
 
     # -- recording -------------------------------------------------------------------------------
 

@@ -1,0 +1,194 @@
+"""Benchmark: the production model against the classic-Mesa reference, and ensemble throughput.
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py [--quick]``). It prints, from
+one run:
+
+1. **Per-agent-step cost** of the production model (firm state in arrays, vectorised rules) and
+   of the classic-Mesa rendering of the same rules (:mod:`benchmarks.reference`), and their
+   ratio, for 1k, 10k and 100k firms. One agent-step is one firm in one quarter (both worlds).
+   The reference runs the full horizon at 1k and 10k firms and its first year at 100k (its cost
+   per agent-step does not depend on the horizon); model construction is timed separately.
+2. **Ensemble throughput and peak memory**: ``mfgplan run`` of the plan scenario with
+   ``--workers 2`` end to end (baseline fit, replicates, writing ``results.nc``), for 1k firms x
+   1000 replicates, 10k x 1000 and 100k x 100. Peak memory is the largest sum of the resident
+   memory of the run's processes, sampled every 0.1 s.
+
+Timings are wall-clock and noisy; the ratios are the more stable numbers. Nothing here is a
+test: the equivalence of the two renderings is tested in ``tests/integration/test_reference.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.reference import ClassicEconomy  # noqa: E402
+from calibration.forecast import fit_baseline  # noqa: E402
+from model.economy import ManufacturingEconomy  # noqa: E402
+from model.ensemble import replicate_seed  # noqa: E402
+from model.scenario import load_scenario  # noqa: E402
+
+PLAN = ROOT / "scenarios" / "plan-2016.yaml"
+
+
+def baseline_path(seed: int = 0) -> dict[str, np.ndarray]:
+    """One draw of the statistical baseline for the plan's years (as a replicate would get)."""
+    scenario = load_scenario(PLAN).scenario
+    fit = fit_baseline(as_of=scenario.base_year)
+    years = np.arange(scenario.base_year, scenario.horizon + 1)
+    path_seed, _ = replicate_seed(seed, 0).spawn(2)
+    paths = fit.simulate_paths(years, 1, np.random.Generator(np.random.PCG64(path_seed)))
+    return {k: np.asarray(v)[0] for k, v in paths.items()}
+
+
+def time_model(cls: type, n_firms: int, quarters: int | None, seed: int = 1) -> dict[str, float]:
+    """Build and step one model; seconds to build, seconds per agent-step of the steps."""
+    scenario = load_scenario(PLAN).scenario
+    base = baseline_path()
+    t0 = time.perf_counter()
+    model = cls(scenario, base, replicate_seed(seed, 0), n_firms)
+    t1 = time.perf_counter()
+    steps = model.n_quarters if quarters is None else quarters
+    agent_steps = 0
+    for _ in range(steps):
+        agent_steps += model.firms.n_alive
+        model.step()
+    t2 = time.perf_counter()
+    return {
+        "build_s": t1 - t0,
+        "steps": steps,
+        "agent_steps": agent_steps,
+        "ns_per_agent_step": (t2 - t1) / agent_steps * 1e9,
+    }
+
+
+class MemorySampler(threading.Thread):
+    """Largest total resident memory of a process and its descendants (Linux /proc)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _tree_rss(root: int) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+                rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        tree = {root}
+        changed = True
+        while changed:
+            changed = False
+            for pid, ppid in parents.items():
+                if ppid in tree and pid not in tree:
+                    tree.add(pid)
+                    changed = True
+        return sum(rss.get(pid, 0) for pid in tree)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_bytes = max(self.peak_bytes, self._tree_rss(self.pid))
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def time_ensemble(n_firms: int, replicates: int, workers: int) -> dict[str, float]:
+    """``mfgplan run`` end to end in a fresh process; wall time and peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Path(tmp) / "bench.yaml"
+        scenario.write_text(
+            f"baseline: {PLAN}\ntitle: benchmark {n_firms} firms\nn_firms: {n_firms}\n",
+            encoding="utf-8",
+        )
+        out = Path(tmp) / "run"
+        cmd = [
+            sys.executable, "-m", "model.cli", "run", str(scenario), "--replicates",
+            str(replicates), "--workers", str(workers), "--out", str(out), "-q", "--no-charts",
+        ]  # fmt: skip
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sampler = MemorySampler(proc.pid)
+        sampler.start()
+        _, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        sampler.stop()
+        if proc.returncode != 0:
+            raise SystemExit(f"benchmark run failed: {err.decode()[-2000:]}")
+        import json
+
+        timings = json.loads((out / "manifest.json").read_text())["timings_seconds"]
+    return {
+        "wall_s": wall,
+        "ensemble_s": timings["ensemble"],
+        "replicates_per_s": replicates / timings["ensemble"],
+        "peak_gib": sampler.peak_bytes / 2**30,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer replicates, smaller sizes")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
+    print(f"mfgplan benchmark on {platform.node()}: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")  # fmt: skip
+    print("\n1. cost per agent-step (one firm, one quarter, both worlds), plan scenario")
+    print(f"{'firms':>8} {'production ns':>14} {'classic ns':>11} {'ratio':>7} "
+          f"{'classic steps':>13} {'build prod/classic s':>21}")  # fmt: skip
+    for n in sizes:
+        fast = time_model(ManufacturingEconomy, n, None)
+        classic_quarters = None if n <= 10_000 else 4
+        if args.quick:
+            classic_quarters = 8
+        slow = time_model(ClassicEconomy, n, classic_quarters)
+        ratio = slow["ns_per_agent_step"] / fast["ns_per_agent_step"]
+        print(
+            f"{n:>8,} {fast['ns_per_agent_step']:>14,.0f} {slow['ns_per_agent_step']:>11,.0f} "
+            f"{ratio:>6.0f}x {slow['steps']:>13} "
+            f"{fast['build_s']:>10.2f}/{slow['build_s']:<10.2f}"
+        )
+    print(f"\n2. ensembles: mfgplan run, plan scenario, 40 quarters, --workers {args.workers}")
+    print(f"{'firms':>8} {'replicates':>10} {'wall s':>8} {'ensemble s':>11} "
+          f"{'replicates/s':>13} {'peak GiB':>9}")  # fmt: skip
+    runs = (
+        ((1_000, 100), (10_000, 100))
+        if args.quick
+        else ((1_000, 1_000), (10_000, 1_000), (100_000, 100))
+    )
+    for n, reps in runs:
+        r = time_ensemble(n, reps, args.workers)
+        print(
+            f"{n:>8,} {reps:>10,} {r['wall_s']:>8.1f} {r['ensemble_s']:>11.1f} "
+            f"{r['replicates_per_s']:>13.1f} {r['peak_gib']:>9.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
