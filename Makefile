@@ -6,6 +6,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 SCENARIO  ?= scenarios/plan-2016.yaml
 PYTEST_ARGS ?= -m "not slow"
+WORKERS   ?= 2
 
 .PHONY: setup run test test-all lint format bench forecast clean
 
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: setup
-	$(VENV)/bin/mfgplan run $(SCENARIO)
+	$(VENV)/bin/mfgplan run $(SCENARIO) --workers $(WORKERS)
 
 forecast: setup
 	$(VENV)/bin/mfgplan forecast
@@ -39,7 +40,7 @@ test-all: lint
 	MPLBACKEND=Agg $(PY) -m pytest
 
 bench: setup
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
