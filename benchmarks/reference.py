@@ -68,6 +68,9 @@ class FirmAgent(mesa.Agent):
             uplift[i] += moved
             pending[i] -= moved
         f.uplift_capital[i] *= 1.0 - b.capital_depreciation
+        if b.cnc_drift:
+            f.cnc[i] += b.cnc_drift * (1.0 - f.cnc[i])
+            f.cnc_base[i] += b.cnc_drift * (1.0 - f.cnc_base[i])
 
     # -- R&D and innovation --------------------------------------------------------------------
 

@@ -380,7 +380,9 @@ class ManufacturingEconomy(mesa.Model):
 
         ``g_y`` the baseline's real growth of industrial VA in the year, ``g_s`` the sector's
         relative growth, ``sigma_eps`` the annual idiosyncratic sd (Gibrat shocks). The uplifts
-        of programme-induced projects ramp in and their capital part depreciates.
+        of programme-induced projects ramp in and their capital part depreciates; the CNC share
+        of key processes drifts up by ``cnc_drift`` of the remaining gap a quarter (Battisti &
+        Stoneman 2005), in both worlds.
         """
         rng = self.streams["production"]
         f = self.firms
@@ -401,6 +403,11 @@ class ManufacturingEconomy(mesa.Model):
             uplift[:hw] += moved
             pending[:hw] -= moved
         f.uplift_capital[:hw] *= 1.0 - self.behaviour.capital_depreciation
+        # autonomous diffusion of CNC equipment (replacement investment), both worlds alike
+        drift = self.behaviour.cnc_drift
+        if drift:
+            f.cnc[:hw] += drift * (1.0 - f.cnc[:hw])
+            f.cnc_base[:hw] += drift * (1.0 - f.cnc_base[:hw])
         self.cohort_va *= np.exp((g + self.sectors["relative_growth"]) / 4)
 
     # -- R&D and product upgrading ---------------------------------------------------------------
