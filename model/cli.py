@@ -365,6 +365,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from calibration.forecast import fit_baseline
     from model.charts import diff_chart
     from model.runs import compare_table, manifest, replace_folder
+    from model.store import atomic_write_text
 
     resolved = _load(args.scenarios)
     labels = [r.path.stem for r in resolved]
@@ -454,7 +455,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             "replicates_failed": failed,
         },
     )
-    (partial / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
+    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2))
     replace_folder(partial, out)
     view = table[["scenario", "target", "probability", "median", "diff_median"]]
     with np.printoptions(precision=4):

@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from model import __version__
-from model.store import atomic_write_text
+from model.store import INCOMPLETE_NOTE, atomic_write_text
 from model.targets import TARGETS, target_table
 
 __all__ = [
@@ -258,7 +258,7 @@ def write_run(
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
-    atomic_write_text(partial / "INCOMPLETE", "This folder is NOT a finished run.\n")
+    atomic_write_text(partial / "INCOMPLETE", INCOMPLETE_NOTE)
     t0 = time.perf_counter()
     tmp = partial / ".results.nc.tmp"
     _write_netcdf(ds, tmp)
