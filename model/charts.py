@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["diff_chart", "fan_chart"]
+__all__ = ["backtest_chart", "diff_chart", "fan_chart"]
 
 
 def _bands(ax: Axes, years: np.ndarray, values: np.ndarray, color: str, label: str) -> None:
@@ -104,4 +104,53 @@ def diff_chart(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return fig
+
+
+def backtest_chart(
+    results: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    scored: Mapping[str, list[tuple[int, float, bool, tuple[float, float] | None]]],
+    history: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    as_of: int,
+    scales: Mapping[str, tuple[float, str]],
+) -> Figure:
+    """One panel per scored indicator: the model's fan from the as-of year, the history it
+    saw, the observations after it (hollow: partial-year figures) and the ETS benchmark's
+    5-95% interval at each observed year.
+
+    ``results[name] = (years, samples)``; ``scored[name] = [(year, observed, approximate,
+    ets_band or None), ...]``; ``scales[name] = (divide by, axis label)``.
+    """
+    names = list(scored)
+    cols = min(3, max(1, len(names)))
+    rows = -(-len(names) // cols) if names else 1
+    fig = Figure(figsize=(4.6 * cols, 3.6 * rows), layout="constrained")
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        scale, label = scales[name]
+        years, samples = results[name]
+        _bands(ax, np.asarray(years), np.asarray(samples, dtype=float) / scale, "tab:blue", "model")
+        if name in history and len(history[name][0]):
+            hy, hv = (np.asarray(a) for a in history[name])
+            seen = hy <= as_of
+            ax.plot(hy[seen], hv[seen] / scale, "o", color="black", ms=4, label="data seen")
+        for i, (year, value, approximate, band) in enumerate(scored[name]):
+            ax.plot(
+                [year], [value / scale], "o", ms=7, mec="tab:red",
+                mfc="none" if approximate else "tab:red",
+                label="observed after (hollow: partial year)" if i == 0 else None,
+            )  # fmt: skip
+            if band is not None:
+                ax.errorbar(
+                    [year + 0.15], [(band[0] + band[1]) / 2 / scale],
+                    yerr=[[(band[1] - band[0]) / 2 / scale]], color="tab:green", capsize=3,
+                    label="ETS 90%" if i == 0 else None,
+                )  # fmt: skip
+        ax.axvline(as_of, color="grey", lw=0.8, ls=":")
+        ax.set_title(f"{name} (as of {as_of})", fontsize=10)
+        ax.set_ylabel(label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, loc="best")
     return fig

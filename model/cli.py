@@ -1,4 +1,4 @@
-"""Command line: ``mfgplan run | compare | validate | forecast | params``.
+"""Command line: ``mfgplan run | compare | validate | forecast | calibrate | backtest | params``.
 
 Bad input (a scenario file, an option, an output folder) ends with one line per problem on
 stderr naming the file, the field and the problem, and exit code 2; never a traceback.
@@ -107,6 +107,55 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--out", type=Path, default=Path("outputs/forecast"))
     fc.add_argument("--force", action="store_true")
 
+    cal = sub.add_parser(
+        "calibrate", help="estimate the behavioural parameters from the data up to a year"
+    )
+    cal.add_argument("--as-of", type=int, default=2015, dest="as_of", help="last year of data")
+    cal.add_argument(
+        "--draws", type=_positive_int, default=2048, help="prior draws (a power of two)"
+    )
+    cal.add_argument(
+        "--replicates", type=_positive_int, default=2, help="model runs per draw (common seeds)"
+    )
+    cal.add_argument(
+        "--sample", type=_positive_int, default=200, help="parameter sets in the posterior sample"
+    )
+    cal.add_argument("--seed", type=_seed, default=20151231)
+    cal.add_argument(
+        "--out", type=Path, help="parameter file (default calibration/params/as-of-YEAR.json)"
+    )
+    cal.add_argument("--force", action="store_true", help="replace an existing parameter file")
+    cal.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    cal.add_argument(
+        "--workers", "-j", type=_positive_int, default=1, help="local worker processes"
+    )
+
+    bt = sub.add_parser(
+        "backtest", help="project from an earlier year and score against later statistics"
+    )
+    bt.add_argument("scenario", help="scenario YAML file (moved to each as-of year)")
+    bt.add_argument(
+        "--as-of", required=True, dest="as_of", help="as-of year(s), e.g. 2012 or 2012,2013,2014"
+    )
+    bt.add_argument(
+        "--observed",
+        type=Path,
+        help="CSV of observations (indicator, year, value, unit[, period, source]); default: "
+        "the shipped data after each as-of year",
+    )
+    bt.add_argument(
+        "--calibration",
+        type=Path,
+        help="parameter file to use (default calibration/params/as-of-YEAR.json, calibrated "
+        "afresh if missing)",
+    )
+    bt.add_argument("--replicates", "-n", type=_positive_int, help="override replicates")
+    bt.add_argument("--seed", type=_seed, help="override the root seed")
+    bt.add_argument("--out", type=Path, help="output folder (default outputs/backtest/<id>)")
+    bt.add_argument("--force", action="store_true", help="replace an existing folder")
+    bt.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    bt.add_argument("--workers", "-j", type=_positive_int, default=1, help="local worker processes")
+
     par = sub.add_parser("params", help="print the parameter catalogue")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
     return parser
@@ -175,6 +224,14 @@ def _progress(total: int, quiet: bool, label: str) -> AbstractContextManager[Any
     return progress
 
 
+def _advancer(progress: Any, label: str, total: int) -> Any:
+    """A ``progress(k)`` callback advancing a new task of ``progress`` (None if quiet)."""
+    if progress is None:
+        return None
+    task = progress.add_task(label, total=total)
+    return lambda k: progress.advance(task, k)
+
+
 def _probe_scheduler(address: str | None) -> None:
     """Fail before any work if the scheduler does not answer."""
     if address is None:
@@ -193,6 +250,16 @@ def _scenario_info(resolved: ResolvedScenario) -> dict[str, Any]:
         "path": str(resolved.path),
         "chain": [str(p) for p in resolved.chain],
         "sha256": resolved.sha256,
+        "calibration": (
+            {
+                "file": str(resolved.parameters.path),
+                "sha256": resolved.parameters.sha256,
+                "as_of": resolved.parameters.as_of,
+                "parameter_sets": resolved.parameters.size,
+            }
+            if resolved.parameters
+            else None
+        ),
     }
 
 
@@ -247,7 +314,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     partial = out.with_name(out.name + ".partial")
     t0 = time.perf_counter()
     fit = fit_baseline(as_of=scenario.base_year)
-    job = resolve_job(scenario, seed=seed, fit=fit)
+    job = resolve_job(
+        scenario,
+        seed=seed,
+        fit=fit,
+        parameters=resolved.parameters,
+        explicit=resolved.explicit_behaviour,
+    )
     identity = {
         "scenario_sha256": resolved.sha256,
         "seed": job.root_seed,
@@ -315,13 +388,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    skeleton = dataset_skeleton(scenario, fit, job.root_seed, job.n_firms, ok)
+    skeleton = dataset_skeleton(scenario, fit, job.root_seed, job.n_firms, ok, job.parameters)
     write_results(partial / "results.nc", skeleton, VARIABLES, store.load, ok)
     t3 = time.perf_counter()
     folder = finish_run(
         partial,
         out,
-        resolved_yaml=resolved.to_yaml(),
+        resolved_yaml=resolved.to_yaml(
+            calibration_ref="calibration.json" if resolved.parameters else None
+        ),
+        calibration_file=resolved.parameters.path if resolved.parameters else None,
         scenario_info=_scenario_info(resolved),
         history=fit.history,
         timings={
@@ -384,7 +460,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     fit = fit_baseline(as_of=first.base_year)
     t0 = time.perf_counter()
-    jobs = [resolve_job(r.scenario, seed=seed, fit=fit) for r in resolved]
+    jobs = [
+        resolve_job(
+            r.scenario,
+            seed=seed,
+            fit=fit,
+            parameters=r.parameters,
+            explicit=r.explicit_behaviour,
+        )
+        for r in resolved
+    ]
     total = n * len(jobs)
     try:
         with _progress(total, args.quiet, "compare") as progress:
@@ -488,6 +573,325 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_as_of(value: int, option: str = "--as-of") -> None:
+    from model.parameters import Scenario
+
+    info = Scenario.model_fields["base_year"]
+    lo = next(m.ge for m in info.metadata if hasattr(m, "ge"))
+    hi = next(m.le for m in info.metadata if hasattr(m, "le"))
+    if not lo <= value <= hi:
+        raise UsageError(
+            f"{option}: must be between {lo} and {hi} (the first year with data on every "
+            f"starting level, and the plan's base year; got {value})"
+        )
+
+
+def default_parameter_file(as_of: int) -> Path:
+    """``calibration/params/as-of-YEAR.json`` in the project."""
+    return Path(__file__).resolve().parent.parent / "calibration" / "params" / f"as-of-{as_of}.json"
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from calibration.estimate import calibrate, to_document
+    from calibration.paramfile import write_parameter_file
+    from model.runs import manifest
+
+    _check_as_of(args.as_of)
+    if args.draws < 2 or args.draws & (args.draws - 1):
+        raise UsageError(f"--draws: must be a power of two (Sobol balance; got {args.draws})")
+    out = args.out or default_parameter_file(args.as_of)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: parameter file already exists (use --force to replace it)")
+    _check_out(out, force=True)  # proves the folder is writable before the work
+    label = f"calibrate as of {args.as_of}"
+    with _progress(args.draws, args.quiet, label) as progress:
+        task = progress.add_task(label, total=args.draws) if progress else None
+        result = calibrate(
+            args.as_of,
+            draws=args.draws,
+            replicates=args.replicates,
+            sample_size=args.sample,
+            seed=args.seed,
+            workers=args.workers,
+            progress=(lambda k: progress.advance(task, k)) if progress else None,
+        )
+    info = manifest(
+        command=" ".join(["mfgplan", *sys.argv[1:]]),
+        scenarios=[],
+        seed=args.seed,
+        replicates=args.replicates,
+        timings={"calibration": round(result.seconds, 1)},
+        files={},
+    )
+    provenance = {k: info[k] for k in ("command", "created", "git_commit", "versions")}
+    document = to_document(result, provenance)
+    write_parameter_file(document, out)
+    print(
+        f"calibrated as of {args.as_of}: {args.draws} draws x {args.replicates} runs in "
+        f"{result.seconds:.0f} s, effective sample size {result.ess:.0f} -> {out}"
+    )
+    for m in document["moments"]:
+        print(
+            f"  {m['name']:<15} data {m['data']:+.4f} (se {m['data_se']:.4f}); model prior "
+            f"{m['simulated_prior_mean']:+.4f}, posterior {m['simulated_posterior_mean']:+.4f} "
+            f"(z {m['z_posterior']:+.2f})"
+        )
+    moved = sorted(document["parameters"], key=lambda p: -abs(p["shift_in_prior_sd"]))[:5]
+    for p in moved:
+        print(
+            f"  {p['name']:<28} prior mean {p['prior_mean']:.4g} -> posterior "
+            f"{p['posterior_mean']:.4g} ({p['shift_in_prior_sd']:+.2f} prior sd; sd ratio "
+            f"{p['sd_ratio']:.2f})"
+        )
+    if result.ess < 50:
+        print(
+            f"warning: effective sample size {result.ess:.0f} is small; use more --draws",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _as_of_list(text: str) -> list[int]:
+    years = []
+    for part in text.split(","):
+        try:
+            years.append(int(part.strip()))
+        except ValueError:
+            raise UsageError(
+                f"--as-of: {part.strip()!r} is not a year (give e.g. 2012 or 2012,2013)"
+            ) from None
+    for year in years:
+        _check_as_of(year)
+    if len(set(years)) != len(years):
+        raise UsageError("--as-of: a year is given twice")
+    return sorted(years)
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import shutil
+
+    import pandas as pd
+
+    from calibration.observed import ObservedError, read_observed, shipped_observations
+    from calibration.paramfile import ParameterFileError, load_parameter_file
+    from model.runs import manifest, replace_folder
+    from model.store import atomic_write_text
+
+    years = _as_of_list(args.as_of)
+    (resolved,) = _load([args.scenario])
+    scenario = resolved.scenario
+    if args.observed is not None:
+        try:
+            observed = read_observed(args.observed)
+        except ObservedError as err:
+            raise UsageError(str(err)) from None
+        source = str(args.observed)
+    else:
+        observed = None
+        source = "shipped data (calibration/data/jiangxi_history.csv) after each as-of year"
+    plans = []
+    for year in years:
+        obs = observed if observed is not None else shipped_observations(year)
+        after = obs[obs["year"] > year]
+        if after.empty:
+            print(f"as of {year}: no observations after {year} to score; skipped", file=sys.stderr)
+            continue
+        path = args.calibration if args.calibration is not None else default_parameter_file(year)
+        if path.exists():
+            try:
+                sample = load_parameter_file(path)
+            except ParameterFileError as err:
+                raise UsageError(str(err)) from None
+            if sample.as_of != year:
+                raise UsageError(
+                    f"--calibration: {path} is calibrated as of {sample.as_of}, not {year}"
+                )
+        elif args.calibration is not None:
+            raise UsageError(f"--calibration: {path}: no such file")
+        else:
+            sample = None
+        try:
+            from calibration.backtest import rebase
+
+            rebase(scenario, year)
+        except ValueError as err:
+            first = str(err).splitlines()
+            raise UsageError(
+                f"{resolved.path}: cannot start in {year}: {first[-1] if first else err}"
+            ) from None
+        plans.append((year, obs, sample))
+    if not plans:
+        raise UsageError(
+            f"nothing to score: no observations after {', '.join(map(str, years))} in {source} "
+            "(give later statistics with --observed FILE.csv)"
+        )
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    out = args.out or Path("outputs") / "backtest" / f"{resolved.path.stem}-{stamp}"
+    _check_out(out, args.force)
+    partial = out.with_name(out.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    (partial / "charts").mkdir(parents=True)
+    n = args.replicates or scenario.replicates
+    seed = scenario.seed if args.seed is None else args.seed
+    results = []
+    calibrations = {}
+    t0 = time.perf_counter()
+    for year, obs, sample in plans:
+        if sample is None:
+            sample = _fresh_calibration(year, partial, args)
+        calibrations[year] = sample
+        label = f"backtest as of {year}"
+        from calibration.backtest import backtest_one
+
+        with _progress(n, args.quiet, label) as progress:
+            advance = _advancer(progress, label, n)
+            result = backtest_one(
+                scenario,
+                year,
+                obs,
+                parameters=sample,
+                explicit=resolved.explicit_behaviour,
+                replicates=n,
+                seed=seed,
+                workers=args.workers,
+                progress=advance,
+            )
+        results.append(result)
+        _backtest_chart(result, partial / "charts" / f"backtest_as-of-{year}.png")
+        result.results.to_netcdf(partial / f"results_as-of-{year}.nc", engine="netcdf4")
+        shutil.copyfile(sample.path, partial / f"calibration_as-of-{year}.json")
+    table = pd.concat([r.table for r in results], ignore_index=True)
+    summary = pd.concat([r.summary for r in results], ignore_index=True)
+    from calibration.backtest import summary_table
+    from calibration.scoring import summarise_by_indicator
+
+    overall = summary_table(table).assign(as_of="all")
+    summary = pd.concat([summary, overall], ignore_index=True)
+    by_indicator = summarise_by_indicator(table)
+    verdicts = pd.concat([r.verdicts for r in results], ignore_index=True)
+    from model.runs import atomic_csv
+
+    atomic_csv(table, partial / "backtest.csv")
+    atomic_csv(summary, partial / "summary.csv")
+    atomic_csv(by_indicator, partial / "summary_by_indicator.csv")
+    atomic_csv(verdicts, partial / "verdicts.csv")
+    man = manifest(
+        command=" ".join(["mfgplan", *sys.argv[1:]]),
+        scenarios=[_scenario_info(resolved)],
+        seed=seed,
+        replicates=n,
+        timings={"backtest": round(time.perf_counter() - t0, 3)},
+        files=sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file()),
+        extra={
+            "observations": source,
+            "as_of": [r.as_of for r in results],
+            "calibrations": {
+                str(y): {"file": str(c.path), "sha256": c.sha256} for y, c in calibrations.items()
+            },
+            "ets_methods": {str(r.as_of): r.ets_methods for r in results},
+        },
+    )
+    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2, default=str))
+    replace_folder(partial, out)
+    _print_backtest(summary, verdicts)
+    print(f"-> {out}")
+    return 0
+
+
+def _fresh_calibration(year: int, folder: Path, args: argparse.Namespace) -> Any:
+    """Calibrate at ``year`` (no parameter file for it) into ``folder``; return the sample."""
+    from calibration.estimate import calibrate, to_document
+    from calibration.paramfile import load_parameter_file, write_parameter_file
+    from model.runs import manifest
+
+    draws = 1024
+    label = f"calibrate as of {year}"
+    with _progress(draws, args.quiet, label) as progress:
+        task = progress.add_task(label, total=draws) if progress else None
+        result = calibrate(
+            year,
+            draws=draws,
+            workers=args.workers,
+            progress=(lambda k: progress.advance(task, k)) if progress else None,
+        )
+    info = manifest(
+        command=" ".join(["mfgplan", *sys.argv[1:]]), scenarios=[], seed=result.seed,
+        replicates=2, timings={}, files={},
+    )  # fmt: skip
+    provenance = {k: info[k] for k in ("command", "created", "git_commit", "versions")}
+    path = write_parameter_file(to_document(result, provenance), folder / f".as-of-{year}.json")
+    return load_parameter_file(path)
+
+
+def _backtest_chart(result: Any, path: Path) -> None:
+    from calibration.forecast import UNITS
+    from model.charts import backtest_chart
+    from model.runs import CHARTED
+
+    table = result.table
+    ds = result.results
+    scored = {}
+    for name in dict.fromkeys(table["indicator"]):
+        model_rows = table[(table["indicator"] == name) & (table["forecaster"] == "mfgplan")]
+        model_rows = model_rows[model_rows["status"].str.startswith("scored")]
+        if model_rows.empty:
+            continue
+        ets_rows = table[(table["indicator"] == name) & (table["forecaster"] == "ets")]
+        points = []
+        for _, row in model_rows.iterrows():
+            match = ets_rows[
+                (ets_rows["year"] == row["year"]) & (ets_rows["period"] == row["period"])
+            ]
+            band = None
+            if not match.empty and match.iloc[0]["status"].startswith("scored"):
+                band = (float(match.iloc[0]["p5"]), float(match.iloc[0]["p95"]))
+            points.append(
+                (int(row["year"]), float(row["observed"]), bool(row["approximate"]), band)
+            )
+        scored[name] = points
+    if not scored:
+        return
+    scales = {
+        name: (CHARTED[name][1], CHARTED[name][0]) if name in CHARTED else (1.0, UNITS[name][0])
+        for name in scored
+    }
+    results = {name: (ds["year"].values, ds[name].values) for name in scored}
+    fig = backtest_chart(
+        results, scored, result.extra.get("history", {}), as_of=result.as_of, scales=scales
+    )
+    fig.savefig(path, dpi=110)
+
+
+def _print_backtest(summary: Any, verdicts: Any) -> None:
+    origins = list(dict.fromkeys(summary["as_of"]))
+    for as_of in origins if len(origins) > 2 else origins[:1]:
+        mine = summary[summary["as_of"] == as_of]
+        own = mine[(mine["rows"] == "all") & (mine["forecaster"] == "mfgplan")].iloc[0]
+        common = mine[mine["rows"] == "common"].set_index("forecaster")
+        line = (
+            f"as of {as_of}: model coverage of the 90% band {own['coverage90']:.2f} over "
+            f"{int(own['n_scored'])} observations ({int(own['n_approximate'])} partial-year)"
+        )
+        if "ets" in common.index and common.loc["ets", "n_scored"] > 0:
+            line += (
+                f"; on the {int(common.loc['ets', 'n_scored'])} both forecast: mean relative "
+                f"CRPS model {common.loc['mfgplan', 'mean_crps_relative']:.4f} vs ETS "
+                f"{common.loc['ets', 'mean_crps_relative']:.4f}, coverage model "
+                f"{common.loc['mfgplan', 'coverage90']:.2f} vs ETS "
+                f"{common.loc['ets', 'coverage90']:.2f}"
+            )
+        print(line)
+    if verdicts.empty:
+        print("target verdicts: no target year among the observations")
+    for _, row in verdicts.iterrows():
+        print(
+            f"target {row['target']} {row['year']}: P(met) {row['probability']:.2f}, observed "
+            f"{'met' if row['observed_met'] else 'missed'}; verdict "
+            f"{'matched' if row['verdict_matched'] else 'did NOT match'}"
+        )
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     from model.parameters import catalogue
 
@@ -519,6 +923,8 @@ COMMANDS = {
     "compare": _cmd_compare,
     "validate": _cmd_validate,
     "forecast": _cmd_forecast,
+    "calibrate": _cmd_calibrate,
+    "backtest": _cmd_backtest,
     "params": _cmd_params,
 }
 

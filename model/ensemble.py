@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from calibration.forecast import BaselineFit, fit_baseline
+from calibration.paramfile import ParameterSample, set_for_replicate
 from model import __version__
 from model.anchoring import INDICATORS, anchor
 from model.economy import ManufacturingEconomy
@@ -49,10 +50,36 @@ def default_n_firms(fit: BaselineFit) -> int:
     return round(float(values[years <= fit.as_of][-1]))
 
 
+def replicate_scenario(
+    scenario: Scenario,
+    replicate: int,
+    parameters: ParameterSample | None,
+    explicit: frozenset[str] = frozenset(),
+) -> Scenario:
+    """The scenario replicate ``replicate`` runs: with a calibrated sample, its behavioural
+    parameters are set ``(r // 2) mod S`` of the sample, except those in ``explicit``."""
+    if parameters is None:
+        return scenario
+    index = set_for_replicate(replicate, parameters.size)
+    behaviour = scenario.behaviour.model_copy(
+        update=parameters.behaviour_updates(index, keep=explicit)
+    )
+    return scenario.model_copy(update={"behaviour": behaviour})
+
+
 def run_replicate(
-    scenario: Scenario, fit: BaselineFit, root_seed: int, replicate: int, n_firms: int
+    scenario: Scenario,
+    fit: BaselineFit,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    *,
+    parameters: ParameterSample | None = None,
+    explicit: frozenset[str] = frozenset(),
 ) -> dict[str, np.ndarray]:
-    """Run one replicate: draw a baseline path, run the model, anchor (see module doc)."""
+    """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor
+    (see module doc)."""
+    scenario = replicate_scenario(scenario, replicate, parameters, explicit)
     seed = replicate_seed(root_seed, replicate)
     path_seed, model_seed = seed.spawn(2)
     years = np.arange(scenario.base_year, scenario.horizon + 1)
@@ -149,7 +176,12 @@ def allocation_array(scenario: Scenario) -> np.ndarray:
 
 
 def dataset_skeleton(
-    scenario: Scenario, fit: BaselineFit, root_seed: int, n_firms: int, ids: Sequence[int]
+    scenario: Scenario,
+    fit: BaselineFit,
+    root_seed: int,
+    n_firms: int,
+    ids: Sequence[int],
+    parameters: ParameterSample | None = None,
 ) -> xr.Dataset:
     """The results dataset without replicate data: coordinates, allocation and attributes.
 
@@ -173,6 +205,12 @@ def dataset_skeleton(
     ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
     ds["sector"].attrs = {"long_name": "sector group (model.sectors.SECTORS)"}
     ds["instrument"].attrs = {"long_name": "grant instrument of the provincial programme"}
+    sets = [set_for_replicate(r, parameters.size) if parameters else -1 for r in ids]
+    ds = ds.assign_coords(parameter_set=("replicate", np.asarray(sets, dtype=np.int64)))
+    ds["parameter_set"].attrs = {
+        "units": "1",
+        "long_name": "set of the calibrated parameter sample the replicate used (-1: none)",
+    }
     ds.attrs = {
         "title": scenario.title,
         "model": "mfgplan",
@@ -183,6 +221,9 @@ def dataset_skeleton(
         "n_firms": int(n_firms),
         "baseline_as_of": fit.as_of,
         "baseline_methods": "; ".join(f"{k}: {v}" for k, v in sorted(fit.methods.items())),
+        "calibration": str(parameters.path.name) if parameters else "none (scenario values)",
+        "calibration_sha256": parameters.sha256 if parameters else "",
+        "calibration_as_of": parameters.as_of if parameters else -1,
     }
     return ds
 
@@ -211,12 +252,23 @@ def resolve_job(
     seed: int | None = None,
     fit: BaselineFit | None = None,
     n_firms: int | None = None,
+    parameters: ParameterSample | None = None,
+    explicit: frozenset[str] = frozenset(),
 ) -> EnsembleJob:
-    """The job of a scenario with the run's overrides applied (baseline fitted if not given)."""
+    """The job of a scenario with the run's overrides applied (baseline fitted if not given).
+
+    ``parameters`` is the calibrated sample the replicates draw from; ``explicit`` the
+    behavioural parameters the scenario sets itself (they win over the sample).
+    """
     fit = fit or fit_baseline(as_of=scenario.base_year)
     root = scenario.seed if seed is None else int(seed)
     firms = n_firms or scenario.n_firms or default_n_firms(fit)
-    return EnsembleJob(scenario, fit, root, int(firms))
+    if parameters is not None and parameters.as_of != scenario.base_year:
+        raise ValueError(
+            f"calibration: {parameters.path.name} is calibrated as of {parameters.as_of}, the "
+            f"scenario's base year is {scenario.base_year}"
+        )
+    return EnsembleJob(scenario, fit, root, int(firms), parameters, frozenset(explicit))
 
 
 def run_ensembles(
@@ -250,7 +302,9 @@ def run_ensembles(
         ok = sorted(results[j])
         if not ok:
             raise EnsembleFailedError(min(failures[j], key=lambda f: f.replicate))
-        skeleton = dataset_skeleton(job.scenario, job.fit, job.root_seed, job.n_firms, ok)
+        skeleton = dataset_skeleton(
+            job.scenario, job.fit, job.root_seed, job.n_firms, ok, job.parameters
+        )
         ds = assemble(skeleton, [results[j][r] for r in ok])
         # timings go to the manifest, not the dataset: the same seed gives an identical file
         ds.encoding["elapsed_seconds"] = round(time.perf_counter() - started, 3)
@@ -271,6 +325,8 @@ def run_ensemble(
     replicate_ids: Sequence[int] | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    parameters: ParameterSample | None = None,
+    explicit: frozenset[str] = frozenset(),
 ) -> xr.Dataset:
     """Run replicates of ``scenario`` and return the labelled results dataset.
 
@@ -289,11 +345,16 @@ def run_ensemble(
     workers, scheduler
         Local worker processes, or the address of a dask.distributed scheduler
         (:func:`model.parallel.iter_outcomes`); the results do not depend on either.
+    parameters, explicit
+        The calibrated sample replicates draw their behavioural parameters from, and the
+        parameters the scenario sets itself (see :func:`replicate_scenario`).
 
     Failed replicates are left out of the dataset and listed in ``ds.encoding["failures"]``;
     :class:`EnsembleFailedError` if every replicate fails.
     """
-    job = resolve_job(scenario, seed=seed, fit=fit, n_firms=n_firms)
+    job = resolve_job(
+        scenario, seed=seed, fit=fit, n_firms=n_firms, parameters=parameters, explicit=explicit
+    )
     n_rep = scenario.replicates if replicates is None else int(replicates)
     ids = list(range(n_rep)) if replicate_ids is None else list(replicate_ids)
     (ds,), (failures,) = run_ensembles(

@@ -23,6 +23,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from calibration.forecast import BaselineFit
+    from calibration.paramfile import ParameterSample
     from model.parameters import Scenario
 
 __all__ = [
@@ -44,6 +45,10 @@ class EnsembleJob:
     fit: BaselineFit
     root_seed: int
     n_firms: int
+    #: calibrated parameter sample the replicates draw from (None: the scenario's values)
+    parameters: ParameterSample | None = None
+    #: behavioural parameters the scenario sets itself (they win over the sample)
+    explicit: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,10 @@ def run_one(job: EnsembleJob, replicate: int) -> Outcome:
     from model import ensemble
 
     try:
-        return ensemble.run_replicate(job.scenario, job.fit, job.root_seed, replicate, job.n_firms)
+        return ensemble.run_replicate(
+            job.scenario, job.fit, job.root_seed, replicate, job.n_firms,
+            parameters=job.parameters, explicit=job.explicit,
+        )  # fmt: skip
     except Exception as err:
         lines = traceback.format_exception(err)
         return Failure(

@@ -907,6 +907,13 @@ class Scenario(Frozen):
     author: str = Field("", max_length=200, description="Who wrote the scenario.")
     references: list[str] = Field(default_factory=list, description="Sources the scenario uses.")
     baseline: str | None = Field(None, description="Scenario file this one overrides, if any.")
+    calibration: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="Parameter file from mfgplan calibrate (path relative to the scenario "
+        "file): replicates draw their behavioural parameters from its sample.",
+    )
     seed: int = P(
         20160114, units="-", source="convention", description="Root random seed.", ge=0,
         le=2**63 - 1,
@@ -917,7 +924,8 @@ class Scenario(Frozen):
     )  # fmt: skip
     base_year: int = P(
         2015, units="year", source="the plan's base year",
-        description="Last year of data the model sees (as-of year).", ge=2010, le=2015,
+        description="Last year of data the model sees (as-of year): from 2012, the first year "
+        "with data on the CNC rate and the enterprise count.", ge=2012, le=2015,
     )  # fmt: skip
     horizon: int = P(
         2025, units="year", source="plan: 2025 goals", description="Last projected year.",

@@ -36,6 +36,7 @@ __all__ = [
     "git_commit",
     "manifest",
     "replace_folder",
+    "uncertainty_table",
     "write_charts",
     "write_run",
 ]
@@ -170,10 +171,13 @@ def finish_run(
     failures: Sequence[Any] = (),
     replicates_requested: int | None = None,
     extra: dict[str, Any] | None = None,
+    calibration_file: Path | None = None,
 ) -> Path:
     """Complete a partial run folder holding ``results.nc`` and rename it to ``out_dir``.
 
-    Adds ``targets.csv``, the charts, the resolved scenario and, last, ``manifest.json``;
+    Adds ``targets.csv``, ``uncertainty.csv`` (with a parameter sample), the charts, the
+    resolved scenario, a copy of its parameter file (``calibration.json``, which the resolved
+    scenario names) and, last, ``manifest.json``;
     removes the stored replicates and the ``INCOMPLETE`` note. An existing ``out_dir`` (the
     caller has checked ``--force``) is replaced only once the new folder is complete.
     """
@@ -185,9 +189,16 @@ def finish_run(
         atomic_csv(table, partial / "targets.csv")
         if charts:
             write_charts(ds, partial / "charts", history)
+        uncertainty = uncertainty_table(ds)
+        if uncertainty is not None:
+            atomic_csv(uncertainty, partial / "uncertainty.csv")
         attrs = dict(ds.attrs)
         n_done = int(ds.sizes["replicate"])
     atomic_write_text(partial / "scenario.resolved.yaml", resolved_yaml)
+    if calibration_file is not None:
+        atomic_write_text(
+            partial / "calibration.json", Path(calibration_file).read_text(encoding="utf-8")
+        )
     shutil.rmtree(partial / "replicates", ignore_errors=True)
     (partial / "run.json").unlink(missing_ok=True)
     timings = {**timings, "write": round(time.perf_counter() - t0, 3)}
@@ -216,6 +227,44 @@ def finish_run(
     atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2))
     replace_folder(partial, out_dir)
     return out_dir
+
+
+def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:
+    """How much of each indicator's spread comes from the parameters (one-way ANOVA).
+
+    One row per indicator, year and quantity (``level``: the projection with the programme;
+    ``programme_effect``: its difference from the no-programme projection of the same
+    replicate). ``parameter_share`` is the parameter variance over the total
+    (:func:`calibration.paramfile.variance_split`); the rest is the statistical baseline's
+    uncertainty and the model's own shocks. ``None`` when the run used no parameter sample.
+    """
+    from calibration.paramfile import variance_split
+    from model.anchoring import INDICATORS
+
+    if "parameter_set" not in ds.coords or (ds["parameter_set"].values < 0).any():
+        return None
+    groups = ds["parameter_set"].values
+    rows = []
+    for name in INDICATORS:
+        for year in ds["year"].values[1:]:
+            level = ds[name].sel(year=year).values
+            effect = level - ds[f"{name}_no_programme"].sel(year=year).values
+            for quantity, values in (("level", level), ("programme_effect", effect)):
+                param, shock, share = variance_split(values, groups)
+                rows.append(
+                    {
+                        "indicator": name,
+                        "year": int(year),
+                        "quantity": quantity,
+                        "units": ds[name].attrs.get("units", ""),
+                        "total_sd": float(np.sqrt(param + shock)) if np.isfinite(param) else np.nan,
+                        "parameter_sd": float(np.sqrt(param)) if np.isfinite(param) else np.nan,
+                        "shock_sd": float(np.sqrt(shock)) if np.isfinite(shock) else np.nan,
+                        "parameter_share": share,
+                        "parameter_sets": int(np.unique(groups).size),
+                    }
+                )
+    return pd.DataFrame(rows)
 
 
 def replace_folder(src: Path, dst: Path) -> None:
@@ -248,6 +297,7 @@ def write_run(
     timings: dict[str, float],
     command: str,
     charts: bool = True,
+    calibration_file: Path | None = None,
 ) -> Path:
     """Write a complete run folder for an in-memory dataset atomically; return its path.
 
@@ -274,6 +324,7 @@ def write_run(
         command=command,
         charts=charts,
         failures=ds.encoding.get("failures", ()),
+        calibration_file=calibration_file,
     )
 
 

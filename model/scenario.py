@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from calibration.paramfile import ParameterFileError, ParameterSample, load_parameter_file
 from model.parameters import Scenario
 
 __all__ = [
@@ -74,11 +75,25 @@ class ResolvedScenario:
     chain: tuple[Path, ...]
     document: dict[str, Any] = field(repr=False)
     sha256: str
+    #: the calibrated parameter sample the scenario names (``calibration:``), if any
+    parameters: ParameterSample | None = None
 
-    def to_yaml(self) -> str:
-        """The resolved scenario with every default filled in (loads back to an equal one)."""
+    @property
+    def explicit_behaviour(self) -> frozenset[str]:
+        """Behavioural parameters the scenario files set themselves (they win over a sample)."""
+        behaviour = self.document.get("behaviour")
+        return frozenset(behaviour) if isinstance(behaviour, dict) else frozenset()
+
+    def to_yaml(self, calibration_ref: str | None = None) -> str:
+        """The resolved scenario with every default filled in (loads back to an equal one).
+
+        ``calibration_ref`` replaces the ``calibration`` path (a run folder keeps a copy of the
+        parameter file beside the resolved scenario).
+        """
         data = self.scenario.model_dump(mode="json")
         data.pop("baseline", None)
+        if calibration_ref is not None:
+            data["calibration"] = calibration_ref
         header = (
             f"# Resolved scenario: {self.scenario.title}\n"
             f"# from {' <- '.join(str(p) for p in self.chain)}\n"
@@ -381,9 +396,42 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
         raise ScenarioError(_problems(err, str(path), where)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         raise ScenarioError([Problem(str(path), None, "", f"invalid scenario ({err})")]) from None
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    parameters = _load_calibration(scenario, path, where)
+    data = scenario.model_dump(mode="json")
+    if parameters is not None:
+        # the run depends on the file's content, not on where it lies
+        data["calibration"] = {"file": parameters.path.name, "sha256": parameters.sha256}
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return ResolvedScenario(scenario, path, chain, document, digest)
+    return ResolvedScenario(scenario, path, chain, document, digest, parameters)
+
+
+def _load_calibration(
+    scenario: Scenario, path: Path, where: dict[str, tuple[str, int]]
+) -> ParameterSample | None:
+    """The parameter file named by ``calibration:`` (relative to the file that names it)."""
+    if scenario.calibration is None:
+        return None
+    file, line = where.get("calibration", (str(path), None))  # type: ignore[assignment]
+    target = Path(file).parent / scenario.calibration
+    try:
+        sample = load_parameter_file(target)
+    except ParameterFileError as err:
+        raise ScenarioError([Problem(file, line, "calibration", str(err))]) from None
+    if sample.as_of != scenario.base_year:
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    line,
+                    "calibration",
+                    f"{target.name} is calibrated as of {sample.as_of} but base_year is "
+                    f"{scenario.base_year} (calibrate with mfgplan calibrate --as-of "
+                    f"{scenario.base_year})",
+                )
+            ]
+        )
+    return sample
 
 
 def scenario_summary(resolved: ResolvedScenario) -> list[tuple[str, str]]:

@@ -158,11 +158,12 @@ def write_results(
             nc.createDimension(str(name), size)
         for name, coord in skeleton.coords.items():
             values = coord.values
+            dims = tuple(str(d) for d in coord.dims)
             if values.dtype.kind in "UO":
-                var = nc.createVariable(str(name), str, (str(name),))
+                var = nc.createVariable(str(name), str, dims)
                 var[:] = np.asarray(values, dtype=object)
             else:
-                var = nc.createVariable(str(name), values.dtype, (str(name),))
+                var = nc.createVariable(str(name), values.dtype, dims)
                 var[:] = values
             var.setncatts(dict(coord.attrs))
         alloc = skeleton["allocation"]
@@ -170,13 +171,18 @@ def write_results(
         var[:] = alloc.values
         var.setncatts(dict(alloc.attrs))
         out = {}
+        auxiliary = [str(n) for n, c in skeleton.coords.items() if c.dims != (n,)]
         for name, (dims, units, long_name) in variables.items():
             full = ("replicate", *dims)
             chunks = tuple(1 if d == "replicate" else skeleton.sizes[d] for d in full)
             var = nc.createVariable(
                 name, "f8", full, zlib=True, complevel=4, chunksizes=chunks, fill_value=False
             )
-            var.setncatts({"units": units, "long_name": long_name})
+            attrs = {"units": units, "long_name": long_name}
+            if auxiliary:
+                # non-dimension coordinates along the replicate (CF "coordinates" attribute)
+                attrs["coordinates"] = " ".join(auxiliary)
+            var.setncatts(attrs)
             out[name] = var
         nc.setncatts(dict(skeleton.attrs))
         for start in range(0, len(ids), CHUNK):

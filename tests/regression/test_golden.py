@@ -30,8 +30,15 @@ def fit():
 
 
 def summary(path: Path, fit) -> dict[str, float]:
-    scenario = load_scenario(path).scenario
-    ds = run_ensemble(scenario, replicates=REPLICATES, fit=fit, n_firms=N_FIRMS)
+    resolved = load_scenario(path)
+    ds = run_ensemble(
+        resolved.scenario,
+        replicates=REPLICATES,
+        fit=fit,
+        n_firms=N_FIRMS,
+        parameters=resolved.parameters,
+        explicit=resolved.explicit_behaviour,
+    )
     out = {}
     for t in TARGETS:
         v = ds[t.indicator].sel(year=t.year).values
