@@ -137,11 +137,29 @@ def load_parameter_file(path: str | Path) -> ParameterSample:
     )
 
 
+def _dumps(document: dict[str, Any]) -> str:
+    """JSON with one line per parameter set in ``sample.values`` (readable diffs)."""
+    head = {k: v for k, v in document.items() if k != "sample"}
+    text = json.dumps(head, indent=1, ensure_ascii=False)
+    if "sample" not in document:
+        return text + "\n"
+    sample = document["sample"]
+    rows = ",\n".join("   " + json.dumps(row) for row in sample["values"])
+    block = (
+        ',\n "sample": {\n  "names": '
+        + json.dumps(sample["names"])
+        + ',\n  "values": [\n'
+        + rows
+        + "\n  ]\n }\n}\n"
+    )
+    return text[: text.rstrip().rfind("}")].rstrip() + block
+
+
 def write_parameter_file(document: dict[str, Any], path: str | Path) -> Path:
     """Write ``document`` as JSON atomically (a temporary file renamed into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    text = _dumps(document)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -690,11 +690,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         observed = None
         source = "shipped data (calibration/data/jiangxi_history.csv) after each as-of year"
     plans = []
+    skipped = []
     for year in years:
         obs = observed if observed is not None else shipped_observations(year)
         after = obs[obs["year"] > year]
         if after.empty:
-            print(f"as of {year}: no observations after {year} to score; skipped", file=sys.stderr)
+            skipped.append(year)
             continue
         path = args.calibration if args.calibration is not None else default_parameter_file(year)
         if path.exists():
@@ -725,6 +726,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             f"nothing to score: no observations after {', '.join(map(str, years))} in {source} "
             "(give later statistics with --observed FILE.csv)"
         )
+    for year in skipped:
+        print(f"as of {year}: no observations after {year} to score; skipped", file=sys.stderr)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = args.out or Path("outputs") / "backtest" / f"{resolved.path.stem}-{stamp}"
     _check_out(out, args.force)

@@ -100,8 +100,13 @@ def test_same_seed_gives_identical_results(plan_run, tmp_path):
     from model.ensemble import run_ensemble
     from model.scenario import load_scenario
 
-    s = load_scenario(scenario).scenario
-    part = run_ensemble(s, replicate_ids=[2, 3])
+    resolved = load_scenario(scenario)
+    part = run_ensemble(
+        resolved.scenario,
+        replicate_ids=[2, 3],
+        parameters=resolved.parameters,
+        explicit=resolved.explicit_behaviour,
+    )
     with xr.open_dataset(plan_run / "results.nc") as a:
         np.testing.assert_array_equal(
             a.manufacturing_va.sel(replicate=[2, 3]).values, part.manufacturing_va.values

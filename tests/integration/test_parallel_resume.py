@@ -137,10 +137,10 @@ def test_failed_replicates_are_recorded_and_the_rest_complete(
 
     real = ensemble.run_replicate
 
-    def flaky(scenario, fit, root_seed, replicate, n_firms):
+    def flaky(scenario, fit, root_seed, replicate, n_firms, **options):
         if replicate in (2, 4):
             raise FloatingPointError(f"injected failure in replicate {replicate}")
-        return real(scenario, fit, root_seed, replicate, n_firms)
+        return real(scenario, fit, root_seed, replicate, n_firms, **options)
 
     monkeypatch.setattr(ensemble, "run_replicate", flaky)
     out = tmp_path / "run"
@@ -166,7 +166,7 @@ def test_every_replicate_failing_exits_nonzero_with_the_first_error(
 ):
     from model import ensemble
 
-    def broken(scenario, fit, root_seed, replicate, n_firms):
+    def broken(scenario, fit, root_seed, replicate, n_firms, **_options):
         raise ValueError(f"bad draw {replicate}")
 
     monkeypatch.setattr(ensemble, "run_replicate", broken)
