@@ -5,4 +5,4 @@ catalogue, scenario handling, ensembles, outputs and the command line. Time-seri
 data live in the sibling package :mod:`calibration`.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
