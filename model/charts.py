@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["backtest_chart", "diff_chart", "fan_chart"]
+__all__ = ["backtest_chart", "diff_chart", "fan_chart", "per_yuan_chart"]
 
 
 def _bands(ax: Axes, years: np.ndarray, values: np.ndarray, color: str, label: str) -> None:
@@ -153,4 +153,41 @@ def backtest_chart(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6, loc="best")
+    return fig
+
+
+def per_yuan_chart(
+    instruments: list[str],
+    average: np.ndarray,
+    average_interval: np.ndarray,
+    marginal: np.ndarray,
+    marginal_interval: np.ndarray,
+    *,
+    title: str,
+    xlabel: str,
+) -> Figure:
+    """Horizontal bars: each instrument's effect per unit of money (average, with its interval)
+    and, as diamonds, the marginal effect of more money (with its interval; absent where the
+    plan's rule leaves no room). Intervals are ``(n, 2)`` arrays of low and high."""
+    fig = Figure(figsize=(9, 0.45 * len(instruments) + 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(instruments))[::-1]
+    avg = np.asarray(average, dtype=float)
+    lo_hi = np.asarray(average_interval, dtype=float)
+    err = np.abs(np.vstack([avg - lo_hi[:, 0], lo_hi[:, 1] - avg]))
+    ax.barh(y, np.nan_to_num(avg), xerr=np.nan_to_num(err), color="tab:blue", alpha=0.75,
+            capsize=3, label="average (all money of the instrument)")  # fmt: skip
+    marg = np.asarray(marginal, dtype=float)
+    ok = np.isfinite(marg)
+    if ok.any():
+        mi = np.asarray(marginal_interval, dtype=float)
+        merr = np.abs(np.vstack([marg - mi[:, 0], mi[:, 1] - marg]))[:, ok]
+        ax.errorbar(marg[ok], y[ok], xerr=merr, fmt="D", color="tab:orange", capsize=3,
+                    label="marginal (10% more money)")  # fmt: skip
+    ax.set_yticks(y, instruments, fontsize=8)
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="lower right")
     return fig

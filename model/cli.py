@@ -29,6 +29,10 @@ class UsageError(Exception):
     """A problem with the command line or the environment; printed as one line, exit 2."""
 
 
+class RunFailedError(Exception):
+    """The work could not be done (every replicate failed); printed as one line, exit 1."""
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -155,6 +159,19 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--force", action="store_true", help="replace an existing folder")
     bt.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     bt.add_argument("--workers", "-j", type=_positive_int, default=1, help="local worker processes")
+
+    att = sub.add_parser(
+        "attribute", help="what each instrument buys: effects, money, deadweight, per yuan"
+    )
+    att.add_argument("scenario", help="scenario YAML file")
+    att.add_argument(
+        "--replicates", "-n", type=_positive_int, default=100, help="replicates per ensemble"
+    )
+    att.add_argument("--seed", type=_seed, help="override the root seed")
+    att.add_argument("--out", type=Path, help="output folder (default outputs/attribute/<id>)")
+    att.add_argument("--force", action="store_true", help="replace an existing folder")
+    att.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _parallel_options(att)
 
     par = sub.add_parser("params", help="print the parameter catalogue")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -895,6 +912,161 @@ def _print_backtest(summary: Any, verdicts: Any) -> None:
         )
 
 
+def _start_folder(out: Path, force: bool) -> Path:
+    """Check ``out`` and create its empty ``.partial`` folder (with ``charts/``)."""
+    import shutil
+
+    _check_out(out, force)
+    partial = out.with_name(out.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    (partial / "charts").mkdir(parents=True)
+    return partial
+
+
+def _finish_folder(
+    partial: Path,
+    out: Path,
+    resolved: ResolvedScenario,
+    *,
+    seed: int,
+    replicates: int,
+    timings: dict[str, float],
+    extra: dict[str, Any],
+) -> None:
+    """Write ``manifest.json`` last and rename the folder into place."""
+    from model.runs import manifest, replace_folder
+    from model.store import atomic_write_text
+
+    files = sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file())
+    man = manifest(
+        command=" ".join(["mfgplan", *sys.argv[1:]]),
+        scenarios=[_scenario_info(resolved)],
+        seed=seed,
+        replicates=replicates,
+        timings=timings,
+        files={f: "" for f in files},
+        extra=extra,
+    )
+    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2, default=str))
+    replace_folder(partial, out)
+
+
+def _run_variants(
+    resolved: ResolvedScenario,
+    scenarios: list[Any],
+    ids: Sequence[int],
+    args: argparse.Namespace,
+    label: str,
+    seed: int,
+) -> tuple[list[Any], list[Any]]:
+    """Ensembles of several variants of one scenario on the same replicates (common random
+    numbers), with the scenario's parameter sample; replicates that failed in any variant
+    are dropped from all."""
+    from calibration.forecast import fit_baseline
+    from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
+
+    _probe_scheduler(getattr(args, "scheduler", None))
+    fit = fit_baseline(as_of=resolved.scenario.base_year)
+    jobs = [
+        resolve_job(
+            s, seed=seed, fit=fit, parameters=resolved.parameters,
+            explicit=resolved.explicit_behaviour,
+        )
+        for s in scenarios
+    ]  # fmt: skip
+    total = len(jobs) * len(ids)
+    try:
+        with _progress(total, args.quiet, label) as progress:
+            advance = _advancer(progress, label, total)
+            datasets, failures = run_ensembles(
+                jobs,
+                ids,
+                workers=getattr(args, "workers", 1),
+                scheduler=getattr(args, "scheduler", None),
+                progress=(lambda _j, k: advance(k)) if advance else None,
+            )
+    except EnsembleFailedError as err:
+        raise RunFailedError(str(err)) from None
+    common = set(datasets[0].replicate.values.tolist())
+    for ds in datasets[1:]:
+        common &= set(ds.replicate.values.tolist())
+    if not common:
+        raise RunFailedError(f"{label}: no replicate succeeded in every variant")
+    keep = sorted(common)
+    return [ds.sel(replicate=keep) for ds in datasets], [f for fs in failures for f in fs]
+
+
+def _cmd_attribute(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from model.attribution import OUTCOMES, attribution_table, variants
+    from model.charts import per_yuan_chart
+    from model.runs import atomic_csv
+
+    (resolved,) = _load([args.scenario])
+    scenario = resolved.scenario
+    seed = scenario.seed if args.seed is None else args.seed
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    out = args.out or Path("outputs") / "attribute" / f"{resolved.path.stem}-{stamp}"
+    try:
+        variant_list, notes = variants(scenario)
+    except ValueError as err:
+        raise UsageError(
+            f"{resolved.path}: cannot build the attribution variants ({err})"
+        ) from None
+    partial = _start_folder(out, args.force)
+    t0 = time.perf_counter()
+    datasets, failures = _run_variants(
+        resolved, [v.scenario for v in variant_list], range(args.replicates), args,
+        "attribute", seed,
+    )  # fmt: skip
+    by_label = {v.label: ds for v, ds in zip(variant_list, datasets, strict=True)}
+    table = attribution_table(by_label, variant_list, scenario, seed=seed)
+    atomic_csv(table, partial / "attribution.csv")
+    for outcome in ("industrial_va_cumulative", "manufacturing_va_2020", "cnc_rate_2020"):
+        rows = table[(table["outcome"] == outcome) & table["instrument"].isin(
+            [v.instrument for v in variant_list if v.instrument])]  # fmt: skip
+        units, description = OUTCOMES[outcome]
+        per = "yuan" if units == "yuan" else units
+        fig = per_yuan_chart(
+            rows["instrument"].tolist(),
+            rows["per_100m_yuan"].to_numpy(),
+            rows[["per_100m_low", "per_100m_high"]].to_numpy(),
+            rows["marginal_per_100m"].to_numpy(),
+            rows[["marginal_low", "marginal_high"]].to_numpy(),
+            title=f"{description}: per 100 million yuan of fiscal cost",
+            xlabel=f"{per} per 100 million yuan of fiscal cost ({len(datasets[0].replicate)} "
+            "paired replicates; bars: 90% interval)",
+        )
+        fig.savefig(partial / "charts" / f"per_yuan_{outcome}.png", dpi=110)
+    _finish_folder(
+        partial, out, resolved, seed=seed, replicates=int(datasets[0].sizes["replicate"]),
+        timings={"attribution": round(time.perf_counter() - t0, 3)},
+        extra={
+            "variants": [v.label for v in variant_list],
+            "notes": notes,
+            "replicates_failed": [f.to_dict() for f in failures],
+        },
+    )  # fmt: skip
+    view = table[table["outcome"] == "industrial_va_cumulative"].copy()
+    view["per_100m_yuan"] = view["per_100m_yuan"] / 1e8
+    view["marginal_per_100m"] = view["marginal_per_100m"] / 1e8
+    print("extra industrial VA (first programme year to horizon) per yuan of fiscal cost:")
+    with np.printoptions(precision=3):
+        print(
+            view[["instrument", "fiscal_cost", "per_100m_yuan", "marginal_per_100m",
+                  "deadweight_share"]]
+            .rename(columns={"per_100m_yuan": "VA_per_yuan", "marginal_per_100m":
+                             "marginal_VA_per_yuan"})
+            .to_string(index=False, float_format=lambda v: f"{v:.3g}")
+        )  # fmt: skip
+    for note in notes:
+        print(f"note: {note}")
+    print(f"-> {out}")
+    return EXIT_PARTIAL if failures else 0
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     from model.parameters import catalogue
 
@@ -928,6 +1100,7 @@ COMMANDS = {
     "forecast": _cmd_forecast,
     "calibrate": _cmd_calibrate,
     "backtest": _cmd_backtest,
+    "attribute": _cmd_attribute,
     "params": _cmd_params,
 }
 
@@ -940,6 +1113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(str(err), file=sys.stderr)
         return EXIT_USAGE
+    except RunFailedError as err:
+        print(str(err), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: no run folder was completed", file=sys.stderr)
         return 130

@@ -1,0 +1,120 @@
+"""Attribution: sums and signs on a small synthetic model with known answers, and the
+variants it runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from model.attribution import INSTRUMENTS, OUTCOMES, Variant, attribution_table, variants
+from model.parameters import GRANT_INSTRUMENTS, Scenario
+
+YEARS = np.arange(2015, 2026)
+N_REP = 6
+#: known per-year effect of each instrument on every outcome's level (negative: crowding out)
+EFFECT = {name: 1e9 * (k + 1) for k, name in enumerate(INSTRUMENTS)}
+EFFECT["major_project_support"] = -2e9
+PAID = {name: 1e8 * (k + 1) for k, name in enumerate(INSTRUMENTS)}
+
+
+def synthetic(effects: dict[str, float], interaction: float = 0.0) -> xr.Dataset:
+    """A results dataset whose programme world is the no-programme level plus ``effects``
+    (per year from 2016, on every outcome), plus ``interaction``."""
+    rng = np.random.default_rng(1)
+    level = 1e12 + 1e10 * rng.standard_normal((N_REP, 1)) + 1e10 * np.arange(YEARS.size)
+    active = (YEARS >= 2016).astype(float)
+    total = sum(effects.values()) + interaction
+    data = {}
+    for name in ("manufacturing_va", "industrial_va"):
+        data[name] = level + total * active
+        data[f"{name}_no_programme"] = level
+    for name in ("sei_share", "hightech_share", "cnc_rate"):
+        # shares: the effect in fraction is effect / 1e12 (so 1e9 yuan -> 0.001)
+        base = 0.2 + 0 * level
+        data[name] = base + total / 1e12 * active
+        data[f"{name}_no_programme"] = base
+    ds = xr.Dataset(
+        {k: (("replicate", "year"), v) for k, v in data.items()},
+        coords={"replicate": np.arange(N_REP), "year": YEARS,
+                "instrument": list(GRANT_INSTRUMENTS), "sector": ["a", "b"]},
+    )  # fmt: skip
+    paid = np.zeros((N_REP, YEARS.size, len(GRANT_INSTRUMENTS), 2))
+    for k, name in enumerate(GRANT_INSTRUMENTS):
+        if name in effects:
+            paid[:, 1, k, 0] = PAID[name]
+    ds["grant_paid"] = (("replicate", "year", "instrument", "sector"), paid)
+    equity = np.zeros((N_REP, YEARS.size))
+    equity[:, 1] = PAID["investment_fund"] / 0.3 if "investment_fund" in effects else 0.0
+    ds["fund_equity"] = (("replicate", "year"), equity)
+    tax = np.zeros((N_REP, YEARS.size))
+    tax[:, 1] = PAID["rd_super_deduction"] if "rd_super_deduction" in effects else 0.0
+    ds["rd_tax_expenditure"] = (("replicate", "year"), tax)
+    projects = np.zeros((N_REP, YEARS.size, len(GRANT_INSTRUMENTS)))
+    ds["deadweight_projects"] = (("replicate", "year", "instrument"), projects + 1.0)
+    ds["additional_projects"] = (("replicate", "year", "instrument"), projects + 3.0)
+    return ds
+
+
+@pytest.mark.parametrize("interaction", [0.0, 5e9])
+def test_attribution_sums_and_signs(interaction):
+    scenario = Scenario(title="t")
+    datasets = {"full": synthetic(EFFECT, interaction)}
+    labels = [Variant("full", None, "full", scenario)]
+    for name in INSTRUMENTS:
+        rest = {k: v for k, v in EFFECT.items() if k != name}
+        datasets[f"{name}:off"] = synthetic(rest, interaction)
+        labels.append(Variant(f"{name}:off", name, "off", scenario))
+    table = attribution_table(datasets, labels, scenario, seed=0, n_boot=200)
+    cumulative = table[table["outcome"] == "industrial_va_cumulative"].set_index("instrument")
+    active_years = int((YEARS >= 2016).sum())
+    for name in INSTRUMENTS:
+        row = cumulative.loc[name]
+        expected = EFFECT[name] * active_years
+        assert row["effect_mean"] == pytest.approx(expected)
+        # the same in every replicate: a zero-width interval
+        assert row["effect_low"] == pytest.approx(expected)
+        assert np.sign(row["effect_mean"]) == np.sign(EFFECT[name])
+        assert row["fiscal_cost"] == pytest.approx(PAID[name])
+        assert row["per_100m_yuan"] == pytest.approx(expected * 1e8 / PAID[name])
+    assert cumulative.loc["investment_fund", "money_paid"] == pytest.approx(
+        PAID["investment_fund"] / 0.3
+    )
+    total = sum(EFFECT.values()) * active_years
+    assert cumulative.loc["sum of instruments", "effect_mean"] == pytest.approx(total)
+    assert cumulative.loc["whole programme", "effect_mean"] == pytest.approx(
+        total + interaction * active_years
+    )
+    assert cumulative.loc["interaction", "effect_mean"] == pytest.approx(
+        interaction * active_years, abs=1.0
+    )
+    shares = table[table["outcome"] == "cnc_rate_2020"].set_index("instrument")
+    # percentage points: 1e9 yuan of effect is 0.001 of the share, i.e. 0.1 points
+    assert shares.loc["tech_retrofit_grant", "effect_mean"] == pytest.approx(0.1)
+    # deadweight: 1 of 4 supported projects would have gone ahead anyway
+    assert cumulative.loc["tech_retrofit_grant", "deadweight_share"] == pytest.approx(0.25)
+    assert np.isnan(cumulative.loc["investment_fund", "deadweight_share"])
+    assert set(table["outcome"]) == set(OUTCOMES)
+
+
+def test_variants_of_the_plan():
+    scenario = Scenario(title="plan defaults")
+    variant_list, notes = variants(scenario)
+    labels = [v.label for v in variant_list]
+    assert labels[0] == "full"
+    for name in INSTRUMENTS:
+        assert f"{name}:off" in labels
+    off = next(v for v in variant_list if v.label == "tech_retrofit_grant:off").scenario
+    assert off.programme.allocation.tech_retrofit_grant == 0.0
+    assert off.programme.annual_budget == scenario.programme.annual_budget
+    plus = next(v for v in variant_list if v.label == "tech_retrofit_grant:plus")
+    assert plus.extra_allocation == pytest.approx(0.1 * 4.7e8 * 5)
+    # lines at their count x amount limit cannot take more money: said in a note
+    assert "it_integration_demo_award:plus" not in labels
+    assert any(
+        n.startswith("it_integration_demo_award: 10% more money is not allowed") for n in notes
+    )
+    fund_off = next(v for v in variant_list if v.label == "investment_fund:off").scenario
+    assert fund_off.programme.investment_fund.size == 0.0
+    tax_off = next(v for v in variant_list if v.label == "rd_super_deduction:off").scenario
+    assert tax_off.national_policy.rd_super_deduction_rate == 0.0
