@@ -173,6 +173,66 @@ def _parser() -> argparse.ArgumentParser:
     att.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _parallel_options(att)
 
+    opt = sub.add_parser(
+        "optimize", help="search allocations of the grant budget for the best objective"
+    )
+    opt.add_argument("scenario", help="scenario YAML file (its budget and rules are kept)")
+    opt.add_argument(
+        "--objective",
+        default="all",
+        help="all (probability of meeting all 2020 targets; default), a target name "
+        "(e.g. hightech_share_30), or va:YEAR (expected manufacturing VA)",
+    )
+    opt.add_argument(
+        "--min-share",
+        action="append",
+        default=[],
+        metavar="INSTRUMENT=SHARE",
+        help="fix a minimum share of the grant budget for an instrument (repeatable)",
+    )
+    opt.add_argument(
+        "--quick", action="store_true", help="fewer candidates and replicates (a first look)"
+    )
+    opt.add_argument(
+        "--final-replicates", type=_positive_int, help="replicates to re-evaluate the finalists"
+    )
+    opt.add_argument("--firms", type=_positive_int, help="override the firm population (speed)")
+    opt.add_argument("--seed", type=_seed, help="override the root seed")
+    opt.add_argument("--out", type=Path, help="output folder (default outputs/optimize/<id>)")
+    opt.add_argument("--force", action="store_true", help="replace an existing folder")
+    opt.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+    _parallel_options(opt)
+
+    sen = sub.add_parser(
+        "sensitivity", help="which uncertain parameters the targets hinge on (Morris/Sobol, PRIM)"
+    )
+    sen.add_argument("scenario", help="scenario YAML file")
+    sen.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    sen.add_argument(
+        "--samples",
+        type=_positive_int,
+        help="Morris trajectories (default 10) or Sobol base samples (a power of two; 64)",
+    )
+    sen.add_argument(
+        "--replicates",
+        "-n",
+        type=_positive_int,
+        default=2,
+        help="replicates per design point (common seeds; default 2)",
+    )
+    sen.add_argument(
+        "--prim-replicates",
+        type=_positive_int,
+        default=200,
+        help="replicates of the ensemble scenario discovery works on (default 200)",
+    )
+    sen.add_argument("--firms", type=_positive_int, help="override the firm population (speed)")
+    sen.add_argument("--seed", type=_seed, help="override the root seed")
+    sen.add_argument("--out", type=Path, help="output folder (default outputs/sensitivity/<id>)")
+    sen.add_argument("--force", action="store_true", help="replace an existing folder")
+    sen.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _parallel_options(sen)
+
     par = sub.add_parser("params", help="print the parameter catalogue")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
     return parser
@@ -1067,6 +1127,308 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failures else 0
 
 
+def _min_shares(items: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(
+                f"--min-share: {item!r}: write INSTRUMENT=SHARE, e.g. tech_retrofit_grant=0.3"
+            )
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"--min-share: {item!r}: {value!r} is not a number") from None
+    return out
+
+
+def _with_firms(scenario: Any, firms: int | None) -> Any:
+    if firms is None:
+        return scenario
+    if firms < 100:
+        raise UsageError(f"--firms: at least 100 (got {firms})")
+    return scenario.model_copy(update={"n_firms": int(firms)})
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from model.optimise import OptimiseSettings, optimise, optimiser_chart
+    from model.parameters import GRANT_INSTRUMENTS
+    from model.planning import (
+        allocation_scenario,
+        current_shares,
+        objective,
+        optimised_document,
+        share_bounds,
+    )
+    from model.runs import atomic_csv
+    from model.store import atomic_write_text
+
+    (resolved,) = _load([args.scenario])
+    scenario = _with_firms(resolved.scenario, args.firms)
+    try:
+        goal = objective(args.objective, scenario)
+        lower, upper = share_bounds(scenario, _min_shares(args.min_share))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if sum(scenario.budget_by_year().values()) <= 0:
+        raise UsageError(f"{resolved.path}: the scenario has no grant budget to allocate")
+    seed = scenario.seed if args.seed is None else args.seed
+    settings = OptimiseSettings(seed=seed)
+    if args.quick:
+        settings = OptimiseSettings(
+            screening_candidates=8, screening_replicates=8, local_rounds=1, finalists=3,
+            final_replicates=24, seed=seed,
+        )  # fmt: skip
+    if args.final_replicates:
+        settings.final_replicates = args.final_replicates
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    out = args.out or Path("outputs") / "optimize" / f"{resolved.path.stem}-{stamp}"
+    partial = _start_folder(out, args.force)
+    start = np.clip(current_shares(scenario), lower, upper)
+    start = start / start.sum() if start.sum() > 0 else None
+    calls = {"n": 0}
+    # the optimiser reports its stages; the batches run without their own progress bars
+    run_args = argparse.Namespace(**{**vars(args), "quiet": True})
+
+    def evaluate(candidates: list[Any], ids: Sequence[int]) -> Any:
+        calls["n"] += 1
+        scenarios = [allocation_scenario(scenario, c) for c in candidates]
+        datasets, failures = _run_variants(
+            resolved, scenarios, list(ids), run_args, f"batch {calls['n']}", seed
+        )
+        if failures:
+            first = failures[0]
+            raise RunFailedError(
+                f"optimize: replicate {first.replicate} failed ({first.error}); the comparison "
+                "needs every replicate of every candidate"
+            )
+        return np.stack([goal.values(ds) for ds in datasets])
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, flush=True)
+
+    t0 = time.perf_counter()
+    result = optimise(
+        evaluate, len(GRANT_INSTRUMENTS), lower=lower, upper=upper, start=start,
+        settings=settings, names=list(GRANT_INSTRUMENTS), progress=say,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - t0
+    names = list(GRANT_INSTRUMENTS)
+    atomic_csv(result.history, partial / "history.csv")
+    atomic_csv(result.finalists, partial / "finalists.csv")
+    budget = sum(scenario.budget_by_year().values())
+    allocation = pd.DataFrame(
+        {
+            "instrument": names,
+            "scenario_share": start if start is not None else np.nan,
+            "optimised_share": result.best,
+            "lower_bound": lower,
+            "upper_bound": upper,
+            "optimised_yuan_over_programme": result.best * budget,
+        }
+    )
+    atomic_csv(allocation, partial / "allocation.csv")
+    fig = optimiser_chart(
+        result, names, start_label=resolved.path.stem,
+        title=f"Allocation search: {goal.label}",
+    )  # fmt: skip
+    fig.savefig(partial / "charts" / "optimiser.png", dpi=110)
+    calibration_ref = None
+    if resolved.parameters is not None:
+        atomic_write_text(
+            partial / "calibration.json", resolved.parameters.path.read_text(encoding="utf-8")
+        )
+        calibration_ref = "calibration.json"
+    lo, hi = result.best_interval
+    notes = [
+        f"Optimised allocation of {resolved.path.name} for: {goal.label}.",
+        f"Objective {result.best_mean:.4g} (90% interval {lo:.4g} to {hi:.4g}) against "
+        f"{result.start_mean:.4g} for the scenario's own allocation; gain {result.gain:.4g} "
+        f"(paired 90% interval {result.gain_interval[0]:.4g} to {result.gain_interval[1]:.4g}), "
+        f"on {settings.final_replicates} replicates not used in the search.",
+        "Written by mfgplan optimize; every other value is the scenario's.",
+        *result.notes,
+    ]
+    atomic_write_text(
+        partial / "optimized.yaml",
+        optimised_document(
+            scenario, result.best, title=f"{scenario.title} (optimised: {goal.spec})",
+            notes=notes, calibration=calibration_ref,
+        ),
+    )  # fmt: skip
+    _finish_folder(
+        partial, out, resolved, seed=seed, replicates=settings.final_replicates,
+        timings={"optimise": round(elapsed, 3)},
+        extra={
+            "objective": {"spec": goal.spec, "label": goal.label, "units": goal.units},
+            "settings": vars(settings),
+            "evaluations": result.evaluations,
+            "best": dict(zip(names, map(float, result.best), strict=True)),
+            "best_mean": result.best_mean,
+            "best_interval": list(result.best_interval),
+            "start_mean": result.start_mean,
+            "gain": result.gain,
+            "gain_interval": list(result.gain_interval),
+            "notes": result.notes,
+        },
+    )  # fmt: skip
+    print(f"objective: {goal.label} ({goal.units})")
+    print(
+        f"scenario's allocation {result.start_mean:.4g}; optimised {result.best_mean:.4g} "
+        f"[{lo:.4g}, {hi:.4g}]; gain {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
+        f"{result.gain_interval[1]:.4g}] ({result.evaluations} replicate runs)"
+    )
+    for note in result.notes:
+        print(f"note: {note}")
+    print(allocation[["instrument", "scenario_share", "optimised_share"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))  # fmt: skip
+    indistinct = result.finalists[result.finalists["indistinguishable"]]
+    print(f"{len(indistinct)} of {len(result.finalists)} finalists are statistically "
+          "indistinguishable from the chosen one (finalists.csv)")  # fmt: skip
+    print(f"-> {out}")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from model.ensemble import run_ensemble
+    from model.planning import replicate_inputs, uncertain_factors
+    from model.runs import atomic_csv
+    from model.sensitivity import (
+        Factor,
+        morris_design,
+        morris_indices,
+        prim,
+        prim_chart,
+        sobol_design,
+        sobol_indices,
+        stability_warnings,
+        tornado_chart,
+    )
+    from model.targets import TARGETS
+
+    (resolved,) = _load([args.scenario])
+    scenario = _with_firms(resolved.scenario, args.firms)
+    seed = scenario.seed if args.seed is None else args.seed
+    ranges = uncertain_factors(resolved.parameters, resolved.explicit_behaviour)
+    factors = [Factor(f.name, f.low, f.high, f.units, f.source) for f in ranges]
+    if args.method == "morris":
+        samples = args.samples or 10
+        design = morris_design(factors, samples, seed)
+    else:
+        samples = args.samples or 64
+        if samples & (samples - 1):
+            raise UsageError(f"--samples: Sobol needs a power of two (got {samples})")
+        design = sobol_design(factors, samples, seed)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    out = args.out or Path("outputs") / "sensitivity" / f"{resolved.path.stem}-{stamp}"
+    partial = _start_folder(out, args.force)
+    t0 = time.perf_counter()
+    points = [
+        scenario.model_copy(
+            update={
+                "behaviour": scenario.behaviour.model_copy(
+                    update={f.name: float(v) for f, v in zip(factors, row, strict=True)}
+                )
+            }
+        )
+        for row in design
+    ]
+    datasets, failures = _run_variants_plain(resolved, points, range(args.replicates), args, seed)
+    outputs = np.array(
+        [[float(ds[t.indicator].sel(year=t.year).mean()) for t in TARGETS] for ds in datasets]
+    )
+    names = [f"{t.indicator}_{t.year}" for t in TARGETS]
+    if args.method == "morris":
+        table = morris_indices(factors, design, outputs, names)
+    else:
+        table = sobol_indices(factors, design, outputs, names)
+    warnings_ = stability_warnings(table, args.method, len(design))
+    atomic_csv(table, partial / "sensitivity.csv")
+    atomic_csv(pd.DataFrame([vars(f) for f in ranges]), partial / "factors.csv")
+    for name in names:
+        fig = tornado_chart(table, name, args.method)
+        fig.savefig(partial / "charts" / f"sensitivity_{name}.png", dpi=110)
+    t1 = time.perf_counter()
+    # scenario discovery on the scenario's own ensemble (parameters and baseline draws)
+    label = "ensemble for scenario discovery"
+    with _progress(args.prim_replicates, args.quiet, label) as progress:
+        advance = _advancer(progress, label, args.prim_replicates)
+        ensemble = run_ensemble(
+            scenario, replicates=args.prim_replicates, seed=seed, workers=args.workers,
+            scheduler=args.scheduler, progress=advance, parameters=resolved.parameters,
+            explicit=resolved.explicit_behaviour,
+        )  # fmt: skip
+    inputs = replicate_inputs(ensemble, resolved.parameters)
+    discovery = []
+    for t in TARGETS:
+        missed = ensemble[t.indicator].sel(year=t.year).values < t.threshold
+        result = prim(inputs, missed)
+        lines = result.describe()
+        discovery.append({"target": t.name, "missed_share": float(missed.mean()),
+                          "conditions": " AND ".join(lines[:-1]) or "(none)",
+                          "summary": lines[-1], "coverage": result.coverage,
+                          "density": result.density})  # fmt: skip
+        atomic_csv(result.limits, partial / f"prim_{t.name}.csv")
+        fig = prim_chart(result, f"Where {t.name} is missed ({missed.mean():.0%} of replicates)")
+        fig.savefig(partial / "charts" / f"prim_{t.name}.png", dpi=110)
+    atomic_csv(pd.DataFrame(discovery), partial / "discovery.csv")
+    _finish_folder(
+        partial, out, resolved, seed=seed, replicates=args.replicates,
+        timings={"sensitivity": round(t1 - t0, 3), "discovery": round(time.perf_counter() - t1, 3)},
+        extra={
+            "method": args.method, "samples": samples, "design_points": len(design),
+            "warnings": warnings_, "replicates_failed": [f.to_dict() for f in failures],
+            "prim_replicates": args.prim_replicates,
+        },
+    )  # fmt: skip
+    print(f"{args.method}: {len(design)} design points x {args.replicates} replicates")
+    for name in names:
+        part = table[table["output"] == name].sort_values("rank").head(3)
+        print(f"  {name}: hinges most on " + ", ".join(part["factor"]))
+    for row in discovery:
+        print(f"  {row['target']} missed in {row['missed_share']:.0%}: {row['conditions']}; "
+              f"{row['summary']}")  # fmt: skip
+    for warning in warnings_:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"-> {out}")
+    return 0
+
+
+def _run_variants_plain(
+    resolved: ResolvedScenario,
+    scenarios: list[Any],
+    ids: Sequence[int],
+    args: argparse.Namespace,
+    seed: int,
+) -> tuple[list[Any], list[Any]]:
+    """Ensembles of scenarios whose behavioural values are set explicitly (no sample)."""
+    from calibration.forecast import fit_baseline
+    from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
+
+    _probe_scheduler(args.scheduler)
+    fit = fit_baseline(as_of=resolved.scenario.base_year)
+    jobs = [resolve_job(s, seed=seed, fit=fit) for s in scenarios]
+    total = len(jobs) * len(ids)
+    label = "design points"
+    try:
+        with _progress(total, args.quiet, label) as progress:
+            advance = _advancer(progress, label, total)
+            datasets, failures = run_ensembles(
+                jobs, ids, workers=args.workers, scheduler=args.scheduler,
+                progress=(lambda _j, k: advance(k)) if advance else None,
+            )  # fmt: skip
+    except EnsembleFailedError as err:
+        raise RunFailedError(str(err)) from None
+    return datasets, [f for fs in failures for f in fs]
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     from model.parameters import catalogue
 
@@ -1101,6 +1463,8 @@ COMMANDS = {
     "calibrate": _cmd_calibrate,
     "backtest": _cmd_backtest,
     "attribute": _cmd_attribute,
+    "optimize": _cmd_optimize,
+    "sensitivity": _cmd_sensitivity,
     "params": _cmd_params,
 }
 

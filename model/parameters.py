@@ -1005,10 +1005,11 @@ class Scenario(Frozen):
         return {y: v * (1.0 - self.programme.admin_share) for y, v in budget.items()}
 
 
-def _check_count_limits(scenario: Scenario) -> None:
-    """Reject allocations larger than the plan's count x amount for fixed-count instruments."""
+def count_limits(scenario: Scenario) -> dict[str, float]:
+    """What each fixed-count instrument can ever pay over the programme: its count x amount
+    [yuan] (plan 三 and 四(三)); instruments without a count are not listed."""
     ins = scenario.programme.instruments
-    limits = {
+    return {
         "it_integration_demo_award": ins.it_integration_demo_award.total_awards
         * ins.it_integration_demo_award.award,
         "sei_cluster_guiding_fund": ins.sei_cluster_guiding_fund.clusters
@@ -1024,8 +1025,12 @@ def _check_count_limits(scenario: Scenario) -> None:
         "major_project_support": ins.major_project_support.projects
         * ins.major_project_support.support_per_project,
     }
+
+
+def _check_count_limits(scenario: Scenario) -> None:
+    """Reject allocations larger than the plan's count x amount for fixed-count instruments."""
     by_year = scenario.allocation_by_year()
-    for name, limit in limits.items():
+    for name, limit in count_limits(scenario).items():
         total = sum(by_year[name].values())
         if total > limit * (1 + 1e-12) + 1.0:
             raise ValueError(

@@ -1,0 +1,245 @@
+"""The planner's questions in model terms: objectives, allocations as shares, uncertain inputs.
+
+Shared by ``mfgplan optimize`` (objectives over replicates, allocations as shares of the grant
+budget, the bounds the plan's rules set) and ``mfgplan sensitivity`` (the uncertain inputs and
+their ranges, and the inputs of each replicate for scenario discovery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from calibration.paramfile import ParameterSample
+from model.parameters import GRANT_INSTRUMENTS, Behaviour, Scenario, catalogue, count_limits
+from model.targets import TARGETS, Target
+
+__all__ = [
+    "Objective",
+    "allocation_scenario",
+    "objective",
+    "optimised_document",
+    "replicate_inputs",
+    "share_bounds",
+    "uncertain_factors",
+]
+
+
+# -- objectives ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the optimiser maximises, per replicate: a primary value and a tie-break.
+
+    ``all`` (default): primary 1 if every 2020 target is met, else 0; tie-break the mean over
+    targets of ``min(value / threshold, 1)`` (how close the targets come).
+    ``target:NAME``: primary 1 if that target is met; tie-break ``value / threshold``.
+    ``va:YEAR``: expected manufacturing value added in YEAR [billion yuan, nominal].
+    """
+
+    spec: str
+    label: str
+    units: str
+    targets: tuple[Target, ...] = ()
+    year: int = 0
+
+    def values(self, ds: xr.Dataset) -> np.ndarray:
+        """``(replicates, 2)``: primary and tie-break of every replicate of ``ds``."""
+        if self.year:
+            va = ds["manufacturing_va"].sel(year=self.year).values / 1e9
+            return np.column_stack([va, va])
+        met = []
+        ratio = []
+        for t in self.targets:
+            v = ds[t.indicator].sel(year=t.year).values
+            met.append(v >= t.threshold)
+            ratio.append(np.minimum(v / t.threshold, 1.0))
+        primary = np.all(met, axis=0).astype(float)
+        secondary = np.mean(ratio, axis=0)
+        return np.column_stack([primary, secondary])
+
+
+def objective(spec: str, scenario: Scenario) -> Objective:
+    """Parse ``--objective`` (``all``, ``target:NAME`` or a target's name, ``va:YEAR``);
+    ``ValueError`` with the choices if unknown."""
+    names = {t.name: t for t in TARGETS}
+    if spec == "all":
+        return Objective("all", "probability of meeting all 2020 targets", "probability", TARGETS)
+    name = spec.removeprefix("target:")
+    if name in names:
+        t = names[name]
+        return Objective(spec, f"probability of meeting {t.name} ({t.description})",
+                         "probability", (t,))  # fmt: skip
+    if spec.startswith("va:"):
+        try:
+            year = int(spec[3:])
+        except ValueError:
+            raise ValueError(f"--objective: {spec!r}: va:YEAR needs a year") from None
+        if not scenario.base_year < year <= scenario.horizon:
+            raise ValueError(
+                f"--objective: {spec!r}: the year must lie in {scenario.base_year + 1}-"
+                f"{scenario.horizon}"
+            )
+        return Objective(spec, f"expected manufacturing value added in {year}",
+                         "billion yuan", year=year)  # fmt: skip
+    raise ValueError(
+        f"--objective: unknown objective {spec!r} (choose all, va:YEAR, or one of "
+        f"{', '.join(names)})"
+    )
+
+
+# -- allocations as shares ---------------------------------------------------------------------
+
+
+def grant_budget(scenario: Scenario) -> dict[int, float]:
+    """Money for grants in each programme year after administration [yuan]."""
+    return scenario.budget_by_year()
+
+
+def share_bounds(
+    scenario: Scenario, min_shares: Mapping[str, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of each grant line's share of the programme's grant budget.
+
+    Upper: what its count x amount can ever pay over the programme, divided by the budget
+    (1 for lines without a count). Lower: the minimum shares the user fixes.
+    """
+    total = sum(grant_budget(scenario).values())
+    limits = count_limits(scenario)
+    upper = np.array(
+        [min(1.0, limits[n] / total) if n in limits and total > 0 else 1.0
+         for n in GRANT_INSTRUMENTS]
+    )  # fmt: skip
+    lower = np.zeros(len(GRANT_INSTRUMENTS))
+    for name, value in (min_shares or {}).items():
+        if name not in GRANT_INSTRUMENTS:
+            raise ValueError(f"--min-share: unknown instrument {name!r}")
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"--min-share: {name}={value}: a share must lie in [0, 1]")
+        k = GRANT_INSTRUMENTS.index(name)
+        if value > upper[k] + 1e-12:
+            raise ValueError(
+                f"--min-share: {name}={value:.3f} is more than its count x amount allows "
+                f"({upper[k]:.3f} of the budget)"
+            )
+        lower[k] = value
+    if lower.sum() > 1.0 + 1e-9:
+        raise ValueError(f"--min-share: the minimum shares add up to {lower.sum():.3f} > 1")
+    if upper.sum() < 1.0 - 1e-9:
+        raise ValueError("the instruments' limits cannot use the whole budget")
+    return lower, upper
+
+
+def current_shares(scenario: Scenario) -> np.ndarray:
+    """The scenario's own allocation as shares of its grant budget over the programme."""
+    by_year = scenario.allocation_by_year()
+    total = sum(grant_budget(scenario).values())
+    amounts = np.array([sum(by_year[n].values()) for n in GRANT_INSTRUMENTS])
+    return amounts / total if total > 0 else amounts
+
+
+def allocation_scenario(scenario: Scenario, shares: Sequence[float], title: str = "") -> Scenario:
+    """The scenario with the grant budget of every programme year split by ``shares``."""
+    budget = grant_budget(scenario)
+    shares = np.clip(np.asarray(shares, dtype=float), 0.0, 1.0)
+    data = scenario.model_dump(mode="python")
+    data["programme"]["allocation"] = {
+        name: {y: float(budget[y] * shares[k] * (1 - 1e-9)) for y in budget}
+        for k, name in enumerate(GRANT_INSTRUMENTS)
+    }
+    if title:
+        data["title"] = title
+    return Scenario.model_validate(data)
+
+
+def optimised_document(
+    scenario: Scenario, shares: Sequence[float], *, title: str, notes: Sequence[str],
+    calibration: str | None,
+) -> str:  # fmt: skip
+    """A complete scenario file (every value filled in) with the optimised allocation."""
+    import yaml
+
+    best = allocation_scenario(scenario, shares, title=title)
+    data = best.model_dump(mode="json")
+    data.pop("baseline", None)
+    data["calibration"] = calibration
+    years = list(scenario.programme_years)
+    data["programme"]["allocation"] = {
+        name: round(float(shares[k]) * grant_budget(scenario)[years[0]] * (1 - 1e-9))
+        if len({grant_budget(scenario)[y] for y in years}) == 1
+        else data["programme"]["allocation"][name]
+        for k, name in enumerate(GRANT_INSTRUMENTS)
+    }
+    header = "".join(f"# {line}\n" for line in notes)
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+# -- uncertain inputs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactorRange:
+    """A behavioural parameter's range for sensitivity analysis and where it comes from."""
+
+    name: str
+    low: float
+    high: float
+    units: str
+    source: str
+
+
+def uncertain_factors(
+    parameters: ParameterSample | None, explicit: frozenset[str] = frozenset()
+) -> list[FactorRange]:
+    """The behavioural parameters with a plausible range, except those the scenario sets.
+
+    With a calibrated sample: the 5th-95th percentile of the sample (the calibrated range);
+    without: the prior range of the catalogue. Parameters whose range is empty are left out.
+    """
+    rows = {r["name"]: r for r in catalogue(Behaviour, prefix="") if r["prior"] is not None}
+    out = []
+    for name, row in rows.items():
+        if name in explicit:
+            continue
+        if parameters is not None and name in parameters.names:
+            column = parameters.values[:, parameters.names.index(name)]
+            low, high = (float(v) for v in np.quantile(column, [0.05, 0.95]))
+            source = f"calibrated sample {parameters.path.name}, 5-95%"
+        else:
+            low, high = (float(v) for v in row["prior"])
+            source = "prior range (catalogue)"
+        if high > low:
+            out.append(FactorRange(name, low, high, row["units"], source))
+    return out
+
+
+def replicate_inputs(
+    ds: xr.Dataset, parameters: ParameterSample | None, year: int = 2020
+) -> pd.DataFrame:
+    """Per replicate: the uncertain inputs it ran with, for scenario discovery.
+
+    The behavioural parameters of its set (with a sample), and what the statistical baseline
+    drew for it: the no-programme values in ``year`` of manufacturing VA (billion yuan), the
+    SEI, high-tech and CNC shares (%), and the mean real growth of industrial VA to ``year``
+    (% a year).
+    """
+    out: dict[str, np.ndarray] = {}
+    if parameters is not None and "parameter_set" in ds.coords:
+        sets = ds["parameter_set"].values
+        for j, name in enumerate(parameters.names):
+            column = parameters.values[sets, j]
+            if np.ptp(column) > 0:
+                out[name] = column
+    out["baseline_manufacturing_va_bn"] = (
+        ds["manufacturing_va_no_programme"].sel(year=year).values / 1e9
+    )
+    for name in ("sei_share", "hightech_share", "cnc_rate"):
+        out[f"baseline_{name}_pct"] = 100 * ds[f"{name}_no_programme"].sel(year=year).values
+    growth = ds["industrial_va_growth_no_programme"].sel(year=slice(ds["year"].values[1], year))
+    out["baseline_real_growth_pct"] = 100 * growth.mean("year").values
+    return pd.DataFrame(out, index=ds["replicate"].values)
