@@ -1,0 +1,132 @@
+"""attribute, optimize and sensitivity end to end on a small population."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from model.attribution import INSTRUMENTS, OUTCOMES
+from model.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def small(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        f"baseline: {ROOT / 'scenarios' / 'plan-2016.yaml'}\ntitle: small plan\nn_firms: 700\n"
+        f"replicates: 4\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def attribution(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("att")
+    # one line without money: its effect must be exactly zero
+    scenario = small(tmp, "programme:\n  allocation:\n    loan_guarantee_subsidy: 0\n")
+    out = tmp / "out"
+    assert main(["attribute", str(scenario), "-n", "4", "--out", str(out), "-q"]) == 0
+    return out
+
+
+def test_attribution_table(attribution):
+    table = pd.read_csv(attribution / "attribution.csv")
+    expected = {*INSTRUMENTS, "whole programme", "sum of instruments", "interaction"}
+    assert set(table["instrument"]) == expected
+    assert set(table["outcome"]) == set(OUTCOMES)
+    unfunded = table[table["instrument"] == "loan_guarantee_subsidy"]
+    assert (unfunded["effect_mean"] == 0).all() and (unfunded["money_paid"] == 0).all()
+    cumulative = table[table["outcome"] == "industrial_va_cumulative"].set_index("instrument")
+    whole = cumulative.loc["whole programme", "effect_mean"]
+    total = cumulative.loc["sum of instruments", "effect_mean"]
+    assert cumulative.loc["interaction", "effect_mean"] == pytest.approx(whole - total, rel=1e-9)
+    # the programme raises value added and the CNC rate (every replicate)
+    assert cumulative.loc["whole programme", "effect_p5"] > 0
+    cnc = table[table["outcome"] == "cnc_rate_2020"].set_index("instrument")
+    assert cnc.loc["whole programme", "effect_mean"] > 0
+    retrofit = cumulative.loc["tech_retrofit_grant"]
+    assert 0 <= retrofit["deadweight_share"] <= 1
+    assert retrofit["money_paid"] > 0
+    assert (attribution / "charts" / "per_yuan_industrial_va_cumulative.png").is_file()
+    manifest = json.loads((attribution / "manifest.json").read_text())
+    assert any("not allowed by its rule" in n for n in manifest["notes"])
+
+
+def test_optimize_writes_a_scenario_that_runs(tmp_path, capsys):
+    out = tmp_path / "opt"
+    code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
+                 "--objective", "va:2020", "--out", str(out), "-q"])  # fmt: skip
+    assert code == 0
+    allocation = pd.read_csv(out / "allocation.csv")
+    assert allocation["optimised_share"].sum() == pytest.approx(1.0)
+    assert (allocation["optimised_share"] <= allocation["upper_bound"] + 1e-9).all()
+    finalists = pd.read_csv(out / "finalists.csv")
+    assert finalists["indistinguishable"].any()
+    assert (out / "charts" / "optimiser.png").is_file()
+    document = yaml.safe_load((out / "optimized.yaml").read_text())
+    assert document["calibration"] == "calibration.json"
+    # the written scenario is accepted by run
+    run_out = tmp_path / "run"
+    assert main(["run", str(out / "optimized.yaml"), "-n", "2", "--out", str(run_out), "-q",
+                 "--no-charts"]) == 0  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["objective"]["spec"] == "va:2020"
+    assert manifest["evaluations"] > 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--objective", "nonsense"], "unknown objective"),
+        (["--objective", "va:2050"], "the year must lie"),
+        (["--min-share", "tech_retrofit_grant"], "INSTRUMENT=SHARE"),
+        (["--min-share", "no_such=0.1"], "unknown instrument"),
+        (["--min-share", "it_integration_demo_award=0.5"], "count x amount"),
+        (
+            [
+                "--min-share",
+                "tech_retrofit_grant=0.7",
+                "--min-share",
+                "first_of_kind_equipment_subsidy=0.5",
+            ],
+            "add up to",
+        ),
+    ],
+)
+def test_optimize_bad_options_exit_2(tmp_path, capsys, options, message):
+    out = tmp_path / "opt"
+    assert main(["optimize", str(small(tmp_path)), "--out", str(out), "-q", *options]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and not out.with_name("opt.partial").exists()
+
+
+def test_sensitivity_and_discovery(tmp_path, capsys):
+    out = tmp_path / "sens"
+    code = main(["sensitivity", str(small(tmp_path)), "--samples", "2", "-n", "1",
+                 "--prim-replicates", "16", "--out", str(out), "-q"])  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert {"mu_star", "mu_star_conf", "rank"} <= set(table.columns)
+    assert table["output"].nunique() == 4
+    discovery = pd.read_csv(out / "discovery.csv")
+    assert len(discovery) == 4
+    manifest = json.loads((out / "manifest.json").read_text())
+    # two trajectories are too few: the warning is recorded and printed
+    assert manifest["warnings"]
+    assert "warning:" in capsys.readouterr().err
+    for name in ("sensitivity_cnc_rate_2020.png", "prim_cnc_rate_60.png"):
+        assert (out / "charts" / name).is_file()
+
+
+def test_sensitivity_sobol_needs_a_power_of_two(tmp_path, capsys):
+    code = main(["sensitivity", str(small(tmp_path)), "--method", "sobol", "--samples", "10",
+                 "--out", str(tmp_path / "s"), "-q"])  # fmt: skip
+    assert code == 2
+    assert "power of two" in capsys.readouterr().err
