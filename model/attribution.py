@@ -278,6 +278,48 @@ def _ratio_interval(
     return ratio, float(lo), float(hi)
 
 
+NAN = float("nan")
+
+
+def _row(
+    instrument: str,
+    outcome: str,
+    units: str,
+    effect: np.ndarray,
+    confidence: float,
+    *,
+    per: tuple[float, float, float] = (NAN, NAN, NAN),
+    marginal: tuple[float, float, float] = (NAN, NAN, NAN),
+    paid: float = NAN,
+    cost: float = NAN,
+    dead: float = NAN,
+    supported: int = 0,
+) -> dict[str, object]:
+    """One row of the attribution table (columns: :func:`attribution_table`)."""
+    mean, lo, hi = _mean_interval(effect, confidence)
+    return {
+        "instrument": instrument,
+        "outcome": outcome,
+        "units": units,
+        "effect_mean": mean,
+        "effect_low": lo,
+        "effect_high": hi,
+        "effect_p5": float(np.quantile(effect, 0.05)),
+        "effect_p95": float(np.quantile(effect, 0.95)),
+        "money_paid": paid,
+        "fiscal_cost": cost,
+        "per_100m_yuan": per[0],
+        "per_100m_low": per[1],
+        "per_100m_high": per[2],
+        "marginal_per_100m": marginal[0],
+        "marginal_low": marginal[1],
+        "marginal_high": marginal[2],
+        "deadweight_share": dead,
+        "supported_projects": supported,
+        "replicates": int(effect.size),
+    }
+
+
 def attribution_table(
     datasets: Mapping[str, xr.Dataset],
     variant_list: Sequence[Variant],
@@ -325,38 +367,22 @@ def attribution_table(
         for outcome, (units, _desc) in OUTCOMES.items():
             effect = base[outcome] - off[outcome]
             sums[outcome] += effect
-            mean, lo, hi = _mean_interval(effect, confidence)
             scale = 1e8  # per 100 million yuan (亿元)
-            per, per_lo, per_hi = _ratio_interval(effect * scale, cost, confidence, rng, n_boot)
-            if plus is not None:
-                marg, marg_lo, marg_hi = _ratio_interval(
+            per = _ratio_interval(effect * scale, cost, confidence, rng, n_boot)
+            marginal = (
+                _ratio_interval(
                     (plus[outcome] - base[outcome]) * scale, extra_money, confidence, rng, n_boot
                 )
-            else:
-                marg = marg_lo = marg_hi = float("nan")
-            rows.append(
-                {
-                    "instrument": instrument,
-                    "outcome": outcome,
-                    "units": units,
-                    "effect_mean": mean,
-                    "effect_low": lo,
-                    "effect_high": hi,
-                    "effect_p5": float(np.quantile(effect, 0.05)),
-                    "effect_p95": float(np.quantile(effect, 0.95)),
-                    "money_paid": float(paid.mean()),
-                    "fiscal_cost": float(cost.mean()),
-                    "per_100m_yuan": per,
-                    "per_100m_low": per_lo,
-                    "per_100m_high": per_hi,
-                    "marginal_per_100m": marg,
-                    "marginal_low": marg_lo,
-                    "marginal_high": marg_hi,
-                    "deadweight_share": dead,
-                    "supported_projects": supported,
-                    "replicates": int(effect.size),
-                }
+                if plus is not None
+                else (NAN, NAN, NAN)
             )
+            rows.append(
+                _row(
+                    instrument, outcome, units, effect, confidence, per=per, marginal=marginal,
+                    paid=float(paid.mean()), cost=float(cost.mean()), dead=dead,
+                    supported=supported,
+                )
+            )  # fmt: skip
     grants = sum(money(full, name, loss)[1] for name in GRANT_INSTRUMENTS)
     fund_cost = money(full, "investment_fund", loss)[1]
     programme_cost = np.asarray(grants) + fund_cost
@@ -367,35 +393,14 @@ def attribution_table(
             ("sum of instruments", sums[outcome]),
             ("interaction", whole - sums[outcome]),
         ):
-            mean, lo, hi = _mean_interval(effect, confidence)
-            per = per_lo = per_hi = float("nan")
-            if label == "whole programme":
-                per, per_lo, per_hi = _ratio_interval(
-                    effect * 1e8, programme_cost, confidence, rng, n_boot
-                )
+            whole_row = label == "whole programme"
+            per = (
+                _ratio_interval(effect * 1e8, programme_cost, confidence, rng, n_boot)
+                if whole_row
+                else (NAN, NAN, NAN)
+            )
+            spent = float(programme_cost.mean()) if whole_row else NAN
             rows.append(
-                {
-                    "instrument": label,
-                    "outcome": outcome,
-                    "units": units,
-                    "effect_mean": mean,
-                    "effect_low": lo,
-                    "effect_high": hi,
-                    "effect_p5": float(np.quantile(effect, 0.05)),
-                    "effect_p95": float(np.quantile(effect, 0.95)),
-                    "money_paid": float(programme_cost.mean()) if label == "whole programme"
-                    else float("nan"),
-                    "fiscal_cost": float(programme_cost.mean()) if label == "whole programme"
-                    else float("nan"),
-                    "per_100m_yuan": per,
-                    "per_100m_low": per_lo,
-                    "per_100m_high": per_hi,
-                    "marginal_per_100m": float("nan"),
-                    "marginal_low": float("nan"),
-                    "marginal_high": float("nan"),
-                    "deadweight_share": float("nan"),
-                    "supported_projects": 0,
-                    "replicates": int(effect.size),
-                }
-            )  # fmt: skip
+                _row(label, outcome, units, effect, confidence, per=per, paid=spent, cost=spent)
+            )
     return pd.DataFrame(rows)

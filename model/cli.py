@@ -69,6 +69,21 @@ def _parallel_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _analysis_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """Options shared by optimize and sensitivity."""
+    parser.add_argument(
+        "--firms",
+        type=_positive_int,
+        help="override the firm population for speed (changes results: the plan's counts "
+        "are not scaled with it)",
+    )
+    parser.add_argument("--seed", type=_seed, help="override the root seed")
+    parser.add_argument("--out", type=Path, help=f"output folder (default outputs/{command}/<id>)")
+    parser.add_argument("--force", action="store_true", help="replace an existing folder")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    _parallel_options(parser)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mfgplan",
@@ -196,17 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     opt.add_argument(
         "--final-replicates", type=_positive_int, help="replicates to re-evaluate the finalists"
     )
-    opt.add_argument(
-        "--firms",
-        type=_positive_int,
-        help="override the firm population for speed (changes results: the plan's counts "
-        "are not scaled with it)",
-    )
-    opt.add_argument("--seed", type=_seed, help="override the root seed")
-    opt.add_argument("--out", type=Path, help="output folder (default outputs/optimize/<id>)")
-    opt.add_argument("--force", action="store_true", help="replace an existing folder")
-    opt.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
-    _parallel_options(opt)
+    _analysis_options(opt, "optimize")
 
     sen = sub.add_parser(
         "sensitivity", help="which uncertain parameters the targets hinge on (Morris/Sobol, PRIM)"
@@ -231,17 +236,7 @@ def _parser() -> argparse.ArgumentParser:
         default=200,
         help="replicates of the ensemble scenario discovery works on (default 200)",
     )
-    sen.add_argument(
-        "--firms",
-        type=_positive_int,
-        help="override the firm population for speed (changes results: the plan's counts "
-        "are not scaled with it)",
-    )
-    sen.add_argument("--seed", type=_seed, help="override the root seed")
-    sen.add_argument("--out", type=Path, help="output folder (default outputs/sensitivity/<id>)")
-    sen.add_argument("--force", action="store_true", help="replace an existing folder")
-    sen.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    _parallel_options(sen)
+    _analysis_options(sen, "sensitivity")
 
     par = sub.add_parser("params", help="print the parameter catalogue")
     par.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -1293,6 +1288,17 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         f"[{lo:.4g}, {hi:.4g}]; gain {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
         f"{result.gain_interval[1]:.4g}] ({result.evaluations} replicate runs)"
     )
+    fin = result.finalists
+    if "mean_secondary" in fin and fin["mean_secondary"].notna().any():
+        start_row = fin[fin["is_start"]]
+        best_row = fin[fin["is_best"]]
+        if len(start_row) and len(best_row):
+            what = "mean of min(value / threshold, 1)" if goal.targets else goal.units
+            print(
+                f"tie-break ({what}): "
+                f"scenario's allocation {float(start_row['mean_secondary'].iloc[0]):.4f}, "
+                f"chosen {float(best_row['mean_secondary'].iloc[0]):.4f}"
+            )
     for note in result.notes:
         print(f"note: {note}")
     print(allocation[["instrument", "scenario_share", "optimised_share"]].to_string(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from model.parameters import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 YEARS = np.arange(2015, 2026)
 
@@ -52,3 +56,17 @@ def no_programme_scenario() -> Scenario:
             },
         }
     )
+
+
+def small_scenario(
+    folder: Path, base: str = "plan-2016.yaml", *, name: str = "plan", replicates: int = 4,
+    extra: str = "",
+) -> Path:  # fmt: skip
+    """A shipped scenario with a small population (700 firms), for fast end-to-end tests."""
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        f"baseline: {ROOT / 'scenarios' / base}\ntitle: small {base}\nn_firms: 700\n"
+        f"replicates: {replicates}\n{extra}",
+        encoding="utf-8",
+    )
+    return path

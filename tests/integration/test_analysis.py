@@ -11,18 +11,13 @@ import yaml
 
 from model.attribution import INSTRUMENTS, OUTCOMES
 from model.cli import main
+from tests.conftest import small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def small(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "plan.yaml"
-    path.write_text(
-        f"baseline: {ROOT / 'scenarios' / 'plan-2016.yaml'}\ntitle: small plan\nn_firms: 700\n"
-        f"replicates: 4\n{extra}",
-        encoding="utf-8",
-    )
-    return path
+    return small_scenario(tmp_path, extra=extra)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import xarray as xr
 
 from calibration.scoring import crps_ensemble
 from model.cli import main
+from tests.conftest import small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,13 +27,7 @@ cnc_rate,2013,27,%,,before the as-of year: not scored
 
 
 def small(tmp_path: Path) -> Path:
-    path = tmp_path / "plan.yaml"
-    path.write_text(
-        f"baseline: {ROOT / 'scenarios' / 'plan-2016.yaml'}\ntitle: small plan\nn_firms: 700\n"
-        "replicates: 8\n",
-        encoding="utf-8",
-    )
-    return path
+    return small_scenario(tmp_path, replicates=8)
 
 
 @pytest.fixture(scope="module")

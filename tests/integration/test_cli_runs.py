@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 from model.cli import main
+from tests.conftest import small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {
@@ -30,13 +31,7 @@ REQUIRED = {
 
 def small(tmp_path: Path, base: str, name: str | None = None) -> Path:
     """A shipped scenario with a small population, for speed."""
-    path = tmp_path / f"{name or Path(base).stem}.yaml"
-    path.write_text(
-        f"baseline: {ROOT / 'scenarios' / base}\ntitle: small {base}\nn_firms: 700\n"
-        "replicates: 4\n",
-        encoding="utf-8",
-    )
-    return path
+    return small_scenario(tmp_path, base, name=name or Path(base).stem)
 
 
 @pytest.fixture(scope="module")
