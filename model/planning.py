@@ -143,37 +143,79 @@ def current_shares(scenario: Scenario) -> np.ndarray:
     return amounts / total if total > 0 else amounts
 
 
-def allocation_scenario(scenario: Scenario, shares: Sequence[float], title: str = "") -> Scenario:
-    """The scenario with the grant budget of every programme year split by ``shares``."""
+def yearly_budget(scenario: Scenario, year_shares: Sequence[float] | None) -> dict[int, float]:
+    """Grant money per programme year [yuan]: the scenario's, or its total spread by
+    ``year_shares`` (one share per programme year, summing to 1)."""
     budget = grant_budget(scenario)
+    if year_shares is None:
+        return budget
+    total = sum(budget.values())
+    years = list(scenario.programme_years)
+    if len(year_shares) != len(years):
+        raise ValueError(f"year shares: expected {len(years)} values, got {len(year_shares)}")
+    return {y: total * float(max(v, 0.0)) for y, v in zip(years, year_shares, strict=True)}
+
+
+def allocation_amounts(
+    scenario: Scenario, shares: Sequence[float], year_shares: Sequence[float] | None = None
+) -> dict[str, dict[int, float]]:
+    """Yuan per grant line and programme year: each year's grant money split by ``shares``.
+
+    Amounts are rounded down to whole yuan, so they never exceed a year's budget or a line's
+    count x amount limit through rounding.
+    """
+    budget = yearly_budget(scenario, year_shares)
     shares = np.clip(np.asarray(shares, dtype=float), 0.0, 1.0)
-    data = scenario.model_dump(mode="python")
-    data["programme"]["allocation"] = {
-        name: {y: float(budget[y] * shares[k] * (1 - 1e-9)) for y in budget}
+    return {
+        name: {y: float(np.floor(budget[y] * shares[k])) for y in budget}
         for k, name in enumerate(GRANT_INSTRUMENTS)
     }
+
+
+def allocation_scenario(
+    scenario: Scenario,
+    shares: Sequence[float],
+    year_shares: Sequence[float] | None = None,
+    title: str = "",
+) -> Scenario:
+    """The scenario with each programme year's grant money split by ``shares``; with
+    ``year_shares``, the programme's grant money is first spread over the years by them (the
+    annual budget follows)."""
+    data = scenario.model_dump(mode="python")
+    data["programme"]["allocation"] = allocation_amounts(scenario, shares, year_shares)
+    if year_shares is not None:
+        keep = 1.0 - scenario.programme.admin_share
+        data["programme"]["annual_budget"] = {
+            y: float(np.ceil(v / keep)) for y, v in yearly_budget(scenario, year_shares).items()
+        }
     if title:
         data["title"] = title
     return Scenario.model_validate(data)
 
 
 def optimised_document(
-    scenario: Scenario, shares: Sequence[float], *, title: str, notes: Sequence[str],
+    scenario: Scenario,
+    shares: Sequence[float],
+    *,
+    title: str,
+    notes: Sequence[str],
     calibration: str | None,
-) -> str:  # fmt: skip
-    """A complete scenario file (every value filled in) with the optimised allocation."""
+    year_shares: Sequence[float] | None = None,
+) -> str:
+    """A complete scenario file (every value filled in) with the optimised allocation: one
+    amount per line when every year gets the same, else one per year."""
     import yaml
 
-    best = allocation_scenario(scenario, shares, title=title)
-    data = best.model_dump(mode="json")
+    from model.scenario import scenario_document
+
+    best = allocation_scenario(scenario, shares, year_shares, title=title)
+    data = scenario_document(best)
     data.pop("baseline", None)
     data["calibration"] = calibration
-    years = list(scenario.programme_years)
+    amounts = allocation_amounts(scenario, shares, year_shares)
     data["programme"]["allocation"] = {
-        name: round(float(shares[k]) * grant_budget(scenario)[years[0]] * (1 - 1e-9))
-        if len({grant_budget(scenario)[y] for y in years}) == 1
-        else data["programme"]["allocation"][name]
-        for k, name in enumerate(GRANT_INSTRUMENTS)
+        name: next(iter(per_year.values())) if len(set(per_year.values())) == 1 else per_year
+        for name, per_year in amounts.items()
     }
     header = "".join(f"# {line}\n" for line in notes)
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -34,6 +34,7 @@ __all__ = [
     "ResolvedScenario",
     "ScenarioError",
     "load_scenario",
+    "scenario_document",
     "scenario_summary",
     "validate_files",
 ]
@@ -90,7 +91,7 @@ class ResolvedScenario:
         ``calibration_ref`` replaces the ``calibration`` path (a run folder keeps a copy of the
         parameter file beside the resolved scenario).
         """
-        data = self.scenario.model_dump(mode="json")
+        data = scenario_document(self.scenario)
         data.pop("baseline", None)
         if calibration_ref is not None:
             data["calibration"] = calibration_ref
@@ -100,6 +101,24 @@ class ResolvedScenario:
             f"# sha256 {self.sha256}\n"
         )
         return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _int_year_keys(value: Any) -> Any:
+    """JSON-mode dumps turn year keys into strings; a scenario file needs them as integers."""
+    if isinstance(value, dict):
+        return {
+            (int(k) if isinstance(k, str) and k.isdigit() else k): _int_year_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_int_year_keys(v) for v in value]
+    return value
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data that writes to a loadable YAML file (year keys as
+    integers, every default filled in)."""
+    return _int_year_keys(scenario.model_dump(mode="json"))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -140,3 +140,26 @@ def test_generated_documents_never_crash_the_loader(tmp_path, document):
         load_scenario(path)
     except ScenarioError as err:
         assert err.problems
+
+
+def test_resolved_yaml_with_per_year_values_loads_back(tmp_path):
+    """Year keys survive the round trip (a JSON-mode dump writes them as strings)."""
+    root = Path(__file__).resolve().parents[2]
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"baseline: {root / 'scenarios' / 'plan-2016.yaml'}\ntitle: per-year\n"
+        "programme:\n  allocation:\n    tech_retrofit_grant: {2016: 4亿元, 2018: 4.7亿元}\n",
+        encoding="utf-8",
+    )
+    resolved = load_scenario(child)
+    again = tmp_path / "again.yaml"
+    again.write_text(resolved.to_yaml(calibration_ref=None).replace(
+        "calibration: ../calibration/params/as-of-2015.json",
+        f"calibration: {root / 'calibration' / 'params' / 'as-of-2015.json'}",
+    ), encoding="utf-8")  # fmt: skip
+    assert load_scenario(again).scenario == resolved.scenario.model_copy(
+        update={
+            "calibration": str(root / "calibration" / "params" / "as-of-2015.json"),
+            "baseline": None,
+        }
+    )
