@@ -206,6 +206,12 @@ def _parser() -> argparse.ArgumentParser:
         help="fix a minimum share of the grant budget for an instrument (repeatable)",
     )
     opt.add_argument(
+        "--by-year",
+        action="store_true",
+        help="then also search how the programme's grant money is spread over its years "
+        "(the annual budget follows; the instruments' split stays the chosen one)",
+    )
+    opt.add_argument(
         "--quick", action="store_true", help="fewer candidates and replicates (a first look)"
     )
     opt.add_argument(
@@ -1199,9 +1205,17 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     # the optimiser reports its stages; the batches run without their own progress bars
     run_args = argparse.Namespace(**{**vars(args), "quiet": True})
 
-    def evaluate(candidates: list[Any], ids: Sequence[int]) -> Any:
+    def evaluator(build: Any) -> Any:
+        """``evaluate(candidates, ids)`` for the optimiser; ``build(candidate)`` is a scenario."""
+
+        def evaluate(candidates: list[Any], ids: Sequence[int]) -> Any:
+            return _objective_values(build, candidates, ids)
+
+        return evaluate
+
+    def _objective_values(build: Any, candidates: list[Any], ids: Sequence[int]) -> Any:
         calls["n"] += 1
-        scenarios = [allocation_scenario(scenario, c) for c in candidates]
+        scenarios = [build(c) for c in candidates]
         datasets, failures = _run_variants(
             resolved, scenarios, list(ids), run_args, f"batch {calls['n']}", seed
         )
@@ -1218,10 +1232,25 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             print(message, flush=True)
 
     t0 = time.perf_counter()
+    say("stage 1: the split of the grant budget over the instruments")
     result = optimise(
-        evaluate, len(GRANT_INSTRUMENTS), lower=lower, upper=upper, start=start,
-        settings=settings, names=list(GRANT_INSTRUMENTS), progress=say,
+        evaluator(lambda c: allocation_scenario(scenario, c)), len(GRANT_INSTRUMENTS),
+        lower=lower, upper=upper, start=start, settings=settings,
+        names=list(GRANT_INSTRUMENTS), progress=say,
     )  # fmt: skip
+    year_result = None
+    years = list(scenario.programme_years)
+    if args.by_year:
+        if len(years) < 2:
+            raise UsageError("--by-year: the programme has a single year")
+        say("stage 2: the spread of the programme's grant money over its years")
+        by_year = scenario.budget_by_year()
+        year_start = np.array([by_year[y] for y in years]) / sum(by_year.values())
+        year_result = optimise(
+            evaluator(lambda c: allocation_scenario(scenario, result.best, c)), len(years),
+            lower=np.zeros(len(years)), upper=np.ones(len(years)), start=year_start,
+            settings=settings, names=[str(y) for y in years], progress=say,
+        )  # fmt: skip
     elapsed = time.perf_counter() - t0
     names = list(GRANT_INSTRUMENTS)
     atomic_csv(result.history, partial / "history.csv")
@@ -1259,11 +1288,52 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         "Written by mfgplan optimize; every other value is the scenario's.",
         *result.notes,
     ]
+    year_shares = None
+    extra_years: dict[str, Any] = {}
+    if year_result is not None:
+        year_shares = year_result.best
+        by_year = scenario.budget_by_year()
+        profile = pd.DataFrame(
+            {
+                "year": years,
+                "scenario_share": [by_year[y] / budget for y in years],
+                "optimised_share": year_shares,
+                "optimised_yuan": year_shares * budget,
+            }
+        )
+        atomic_csv(profile, partial / "year_profile.csv")
+        atomic_csv(year_result.history, partial / "history_years.csv")
+        atomic_csv(year_result.finalists, partial / "finalists_years.csv")
+        fig = optimiser_chart(
+            year_result, [str(y) for y in years], start_label="even spread",
+            title=f"Spread over the years (chosen split): {goal.label}",
+        )  # fmt: skip
+        fig.savefig(partial / "charts" / "optimiser_years.png", dpi=110)
+        ylo, yhi = year_result.best_interval
+        notes.append(
+            f"Spread over the years: objective {year_result.best_mean:.4g} (90% interval "
+            f"{ylo:.4g} to {yhi:.4g}) against {year_result.start_mean:.4g} for the scenario's "
+            f"spread with the chosen split; gain {year_result.gain:.4g} (paired 90% interval "
+            f"{year_result.gain_interval[0]:.4g} to {year_result.gain_interval[1]:.4g})."
+        )
+        notes.extend(year_result.notes)
+        extra_years = {
+            "by_year": {
+                "best": dict(zip(map(str, years), map(float, year_shares), strict=True)),
+                "best_mean": year_result.best_mean,
+                "best_interval": list(year_result.best_interval),
+                "start_mean": year_result.start_mean,
+                "gain": year_result.gain,
+                "gain_interval": list(year_result.gain_interval),
+                "evaluations": year_result.evaluations,
+                "notes": year_result.notes,
+            }
+        }
     atomic_write_text(
         partial / "optimized.yaml",
         optimised_document(
             scenario, result.best, title=f"{scenario.title} (optimised: {goal.spec})",
-            notes=notes, calibration=calibration_ref,
+            notes=notes, calibration=calibration_ref, year_shares=year_shares,
         ),
     )  # fmt: skip
     _finish_folder(
@@ -1280,6 +1350,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             "gain": result.gain,
             "gain_interval": list(result.gain_interval),
             "notes": result.notes,
+            **extra_years,
         },
     )  # fmt: skip
     print(f"objective: {goal.label} ({goal.units})")
@@ -1306,6 +1377,15 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     indistinct = result.finalists[result.finalists["indistinguishable"]]
     print(f"{len(indistinct)} of {len(result.finalists)} finalists are statistically "
           "indistinguishable from the chosen one (finalists.csv)")  # fmt: skip
+    if year_result is not None:
+        ylo, yhi = year_result.best_interval
+        spread = ", ".join(f"{y}: {v:.0%}" for y, v in zip(years, year_result.best, strict=True))
+        print(
+            f"spread over the years {spread}: {year_result.best_mean:.4g} [{ylo:.4g}, "
+            f"{yhi:.4g}] against {year_result.start_mean:.4g} for the scenario's spread; gain "
+            f"{year_result.gain:.4g} "
+            f"[{year_result.gain_interval[0]:.4g}, {year_result.gain_interval[1]:.4g}]"
+        )
     print(f"-> {out}")
     return 0
 

@@ -186,7 +186,9 @@ def allocation_scenario(
     if year_shares is not None:
         keep = 1.0 - scenario.programme.admin_share
         data["programme"]["annual_budget"] = {
-            y: float(np.ceil(v / keep)) for y, v in yearly_budget(scenario, year_shares).items()
+            # whole yuan, never below the year's (floored) allocations
+            y: float(np.ceil(v / keep - 1e-6))
+            for y, v in yearly_budget(scenario, year_shares).items()
         }
     if title:
         data["title"] = title

@@ -56,8 +56,12 @@ def test_attribution_table(attribution):
 def test_optimize_writes_a_scenario_that_runs(tmp_path, capsys):
     out = tmp_path / "opt"
     code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
-                 "--objective", "va:2020", "--out", str(out), "-q"])  # fmt: skip
+                 "--objective", "va:2020", "--by-year", "--out", str(out), "-q"])  # fmt: skip
     assert code == 0
+    profile = pd.read_csv(out / "year_profile.csv")
+    assert list(profile["year"]) == [2016, 2017, 2018, 2019, 2020]
+    assert profile["optimised_share"].sum() == pytest.approx(1.0)
+    assert (out / "charts" / "optimiser_years.png").is_file()
     allocation = pd.read_csv(out / "allocation.csv")
     assert allocation["optimised_share"].sum() == pytest.approx(1.0)
     assert (allocation["optimised_share"] <= allocation["upper_bound"] + 1e-9).all()
@@ -66,12 +70,17 @@ def test_optimize_writes_a_scenario_that_runs(tmp_path, capsys):
     assert (out / "charts" / "optimiser.png").is_file()
     document = yaml.safe_load((out / "optimized.yaml").read_text())
     assert document["calibration"] == "calibration.json"
+    # the annual budget follows the chosen spread over the years (whole yuan)
+    budget = document["programme"]["annual_budget"]
+    assert sorted(budget) == [2016, 2017, 2018, 2019, 2020]
+    assert sum(budget.values()) == pytest.approx(5e9, abs=10)
     # the written scenario is accepted by run
     run_out = tmp_path / "run"
     assert main(["run", str(out / "optimized.yaml"), "-n", "2", "--out", str(run_out), "-q",
                  "--no-charts"]) == 0  # fmt: skip
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["objective"]["spec"] == "va:2020"
+    assert "by_year" in manifest
     assert manifest["evaluations"] > 0
 
 
