@@ -141,9 +141,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("--seed", type=_seed, default=20151231)
     cal.add_argument(
-        "--out", type=Path, help="parameter file (default calibration/params/as-of-YEAR.json)"
+        "--out",
+        type=Path,
+        help="parameter file (default calibration/params/as-of-YEAR.json if there is none yet, "
+        "else outputs/calibration/as-of-YEAR-<time>.json)",
     )
-    cal.add_argument("--force", action="store_true", help="replace an existing parameter file")
+    cal.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing parameter file (without --out: the one the scenarios use)",
+    )
     cal.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     cal.add_argument(
         "--workers", "-j", type=_positive_int, default=1, help="local worker processes"
@@ -687,7 +694,15 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     _check_as_of(args.as_of)
     if args.draws < 2 or args.draws & (args.draws - 1):
         raise UsageError(f"--draws: must be a power of two (Sobol balance; got {args.draws})")
-    out = args.out or default_parameter_file(args.as_of)
+    shipped = default_parameter_file(args.as_of)
+    if args.out is not None:
+        out = args.out
+    elif shipped.exists() and not args.force:
+        # never replace the calibration the scenarios use without being asked to
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        out = Path("outputs") / "calibration" / f"as-of-{args.as_of}-{stamp}.json"
+    else:
+        out = shipped
     if out.exists() and not args.force:
         raise UsageError(f"{out}: parameter file already exists (use --force to replace it)")
     _check_out(out, force=True)  # proves the folder is writable before the work
@@ -730,6 +745,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             f"  {p['name']:<28} prior mean {p['prior_mean']:.4g} -> posterior "
             f"{p['posterior_mean']:.4g} ({p['shift_in_prior_sd']:+.2f} prior sd; sd ratio "
             f"{p['sd_ratio']:.2f})"
+        )
+    if out.resolve() != shipped.resolve() and shipped.exists():
+        print(
+            f"  the scenarios use {shipped}; to replace it with this calibration: "
+            f"mfgplan calibrate --as-of {args.as_of} --force (or copy the file)"
         )
     if result.ess < 50:
         print(

@@ -269,3 +269,10 @@ def test_prior_ranges_are_inside_the_catalogue_bounds():
         assert p.low <= p.mode <= p.high
         b = bounds[p.name]
         assert b.get("ge", -np.inf) <= p.low and p.high <= b.get("le", np.inf), p.name
+
+
+def test_calibration_does_not_depend_on_the_number_of_workers():
+    one = estimate.calibrate(2015, draws=8, replicates=1, sample_size=4, n_firms=300, workers=1)
+    two = estimate.calibrate(2015, draws=8, replicates=1, sample_size=4, n_firms=300, workers=2)
+    np.testing.assert_array_equal(one.simulated, two.simulated)
+    np.testing.assert_array_equal(one.sample, two.sample)

@@ -136,6 +136,19 @@ def test_bad_as_of_exit_2(tmp_path, capsys, as_of):
     assert "--as-of" in capsys.readouterr().err
 
 
+def test_calibrate_never_replaces_the_shipped_file_unasked(tmp_path, monkeypatch, capsys):
+    from calibration.paramfile import load_parameter_file
+
+    monkeypatch.chdir(tmp_path)
+    shipped = ROOT / "calibration" / "params" / "as-of-2015.json"
+    before = shipped.read_bytes()
+    assert main(["calibrate", "--as-of", "2015", "--draws", "4", "--sample", "2", "-q"]) == 0
+    assert shipped.read_bytes() == before
+    (written,) = (tmp_path / "outputs" / "calibration").glob("as-of-2015-*.json")
+    assert load_parameter_file(written).size == 2
+    assert "the scenarios use" in capsys.readouterr().out
+
+
 def test_calibrate_refuses_bad_draws_and_existing_file(tmp_path, capsys):
     assert main(["calibrate", "--as-of", "2015", "--draws", "100", "--out",
                  str(tmp_path / "p.json")]) == 2  # fmt: skip
