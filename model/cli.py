@@ -1302,7 +1302,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     notes = [
         f"Optimised allocation of {resolved.path.name} for: {goal.label}.",
         f"Objective {result.best_mean:.4g} (90% interval {lo:.4g} to {hi:.4g}) against "
-        f"{result.start_mean:.4g} for the scenario's own allocation; gain {result.gain:.4g} "
+        f"{result.start_mean:.4g} for the scenario's own allocation; gain "
+        f"{'in the tie-break ' if result.compared_on == 'secondary' else ''}{result.gain:.4g} "
         f"(paired 90% interval {result.gain_interval[0]:.4g} to {result.gain_interval[1]:.4g}), "
         f"on {settings.final_replicates} replicates not used in the search.",
         "Written by mfgplan optimize; every other value is the scenario's.",
@@ -1369,14 +1370,16 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
             "start_mean": result.start_mean,
             "gain": result.gain,
             "gain_interval": list(result.gain_interval),
+            "gain_compared_on": result.compared_on,
             "notes": result.notes,
             **extra_years,
         },
     )  # fmt: skip
     print(f"objective: {goal.label} ({goal.units})")
+    gain_of = "" if result.compared_on == "primary" else " in the tie-break"
     print(
         f"scenario's allocation {result.start_mean:.4g}; optimised {result.best_mean:.4g} "
-        f"[{lo:.4g}, {hi:.4g}]; gain {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
+        f"[{lo:.4g}, {hi:.4g}]; gain{gain_of} {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
         f"{result.gain_interval[1]:.4g}] ({result.evaluations} replicate runs)"
     )
     fin = result.finalists

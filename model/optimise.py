@@ -213,6 +213,9 @@ class OptimiseResult:
     start: np.ndarray = field(default_factory=lambda: np.empty(0))
     evaluate_calls: int = 0
     confidence: float = 0.90
+    #: "primary", or "secondary" when the primary tied in every final replicate (then ``gain``,
+    #: its interval and the finalists' differences are in the secondary objective)
+    compared_on: str = "primary"
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -522,10 +525,21 @@ def optimise(
             return _wilson_interval(fmeans[j][0], n_final, conf)
         return _t_interval(fprim[j], conf)
 
+    # when the primary objective is the same in every replicate of every finalist (e.g. a
+    # probability that is 0 everywhere), the paired comparisons use the secondary objective:
+    # a difference of exactly zero everywhere says nothing about which allocation is better
+    on_secondary = bool(secondary_given and len(final_idx) > 1 and np.all(fprim == fprim[0]))
+    compared = fsec if on_secondary else fprim
+    if on_secondary:
+        notes.append(
+            "the primary objective is the same in every final replicate of every finalist: "
+            "the paired differences, the gain and the indistinguishable set use the secondary "
+            "objective"
+        )
     rows = []
     for j, idx in enumerate(final_idx):
         c = pool[idx]
-        d = fprim[j] - fprim[chosen]
+        d = compared[j] - compared[chosen]
         d_int = (0.0, 0.0) if np.all(d == 0.0) else _t_interval(d, conf)
         ci = mean_interval(j)
         rows.append(
@@ -551,7 +565,7 @@ def optimise(
         ["is_best", "mean", "mean_secondary"], ascending=False, kind="stable"
     ).reset_index(drop=True)
 
-    g = fprim[chosen] - fprim[0]
+    g = compared[chosen] - compared[0]
     gain = float(g.mean())
     gain_interval = (0.0, 0.0) if np.all(g == 0.0) else _t_interval(g, conf)
     best_idx = final_idx[chosen]
@@ -622,6 +636,7 @@ def optimise(
         start=start_s.copy(),
         evaluate_calls=calls,
         confidence=conf,
+        compared_on="secondary" if on_secondary else "primary",
     )
 
 
