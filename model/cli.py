@@ -244,6 +244,11 @@ def _parser() -> argparse.ArgumentParser:
         help="replicates per design point (common seeds; default 2)",
     )
     sen.add_argument(
+        "--parameters-only",
+        action="store_true",
+        help="vary only the behavioural parameters, not the scenario's assumed instrument inputs",
+    )
+    sen.add_argument(
         "--prim-replicates",
         type=_positive_int,
         default=200,
@@ -1418,7 +1423,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from model.ensemble import run_ensemble
-    from model.planning import replicate_inputs, uncertain_factors
+    from model.planning import (
+        apply_factors,
+        replicate_inputs,
+        scenario_factors,
+        uncertain_factors,
+    )
     from model.runs import atomic_csv
     from model.sensitivity import (
         Factor,
@@ -1437,6 +1447,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     scenario = _with_firms(resolved.scenario, args.firms)
     seed = scenario.seed if args.seed is None else args.seed
     ranges = uncertain_factors(resolved.parameters, resolved.explicit_behaviour)
+    if not args.parameters_only:
+        ranges += scenario_factors(scenario)
     factors = [Factor(f.name, f.low, f.high, f.units, f.source) for f in ranges]
     if args.method == "morris":
         samples = args.samples or 10
@@ -1450,16 +1462,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     out = args.out or Path("outputs") / "sensitivity" / f"{resolved.path.stem}-{stamp}"
     partial = _start_folder(out, args.force)
     t0 = time.perf_counter()
-    points = [
-        scenario.model_copy(
-            update={
-                "behaviour": scenario.behaviour.model_copy(
-                    update={f.name: float(v) for f, v in zip(factors, row, strict=True)}
-                )
-            }
-        )
-        for row in design
-    ]
+    names_ = [f.name for f in factors]
+    points = [apply_factors(scenario, names_, row) for row in design]
     datasets, failures = _run_variants_plain(resolved, points, range(args.replicates), args, seed)
     outputs = np.array(
         [[float(ds[t.indicator].sel(year=t.year).mean()) for t in TARGETS] for ds in datasets]

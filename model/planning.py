@@ -21,9 +21,11 @@ from model.targets import TARGETS, Target
 __all__ = [
     "Objective",
     "allocation_scenario",
+    "apply_factors",
     "objective",
     "optimised_document",
     "replicate_inputs",
+    "scenario_factors",
     "share_bounds",
     "uncertain_factors",
 ]
@@ -260,6 +262,62 @@ def uncertain_factors(
         if high > low:
             out.append(FactorRange(name, low, high, row["units"], source))
     return out
+
+
+#: relative range of a scenario assumption in sensitivity analysis (assumption: +-25%)
+ASSUMPTION_RANGE = 0.25
+#: amounts per count define the plan's count x amount limits; varying them would change what
+#: the allocation may be, so they are not uncertain inputs (fund loss only changes reported cost)
+NOT_FACTORS = ("per_park", "support_per_project", "expected_loss_rate")
+
+
+def _get(obj: object, dotted: str) -> object:
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def scenario_factors(scenario: Scenario) -> list[FactorRange]:
+    """The scenario's instrument and fund inputs its catalogue marks as assumptions (real
+    numbers above zero), each over +-``ASSUMPTION_RANGE`` of the scenario's value, within the
+    catalogue bounds."""
+    out = []
+    for row in catalogue():
+        name = row["name"]
+        if not name.startswith(("programme.instruments.", "programme.investment_fund.")):
+            continue
+        if "assumption" not in row["source"].lower() or name.endswith(NOT_FACTORS):
+            continue
+        value = _get(scenario, name)
+        if isinstance(value, bool) or not isinstance(value, float) or value <= 0:
+            continue
+        bounds = row["bounds"]
+        low = max(value * (1 - ASSUMPTION_RANGE), bounds.get("ge", -np.inf))
+        high = min(value * (1 + ASSUMPTION_RANGE), bounds.get("le", np.inf))
+        if high > low:
+            source = f"scenario assumption, +-{ASSUMPTION_RANGE:.0%} of {value:g} (assumption)"
+            out.append(FactorRange(name, float(low), float(high), row["units"], source))
+    return out
+
+
+def apply_factors(scenario: Scenario, names: Sequence[str], values: Sequence[float]) -> Scenario:
+    """The scenario with factor ``names[i]`` set to ``values[i]``: a behavioural parameter by
+    its name, a scenario input by its dotted path."""
+    behaviour = {n: float(v) for n, v in zip(names, values, strict=True) if "." not in n}
+    dotted = {n: float(v) for n, v in zip(names, values, strict=True) if "." in n}
+    if not dotted:
+        return scenario.model_copy(
+            update={"behaviour": scenario.behaviour.model_copy(update=behaviour)}
+        )
+    data = scenario.model_dump(mode="python")
+    data["behaviour"].update(behaviour)
+    for name, value in dotted.items():
+        *path, last = name.split(".")
+        node = data
+        for part in path:
+            node = node[part]
+        node[last] = value
+    return Scenario.model_validate(data)
 
 
 def replicate_inputs(

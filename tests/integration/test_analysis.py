@@ -119,6 +119,9 @@ def test_sensitivity_and_discovery(tmp_path, capsys):
     table = pd.read_csv(out / "sensitivity.csv")
     assert {"mu_star", "mu_star_conf", "rank"} <= set(table.columns)
     assert table["output"].nunique() == 4
+    factors = pd.read_csv(out / "factors.csv")
+    assert "innovation_rate" in set(factors["name"])
+    assert "programme.instruments.loan_guarantee_subsidy.fee_rate" in set(factors["name"])
     discovery = pd.read_csv(out / "discovery.csv")
     assert len(discovery) == 4
     manifest = json.loads((out / "manifest.json").read_text())

@@ -118,3 +118,24 @@ def test_variants_of_the_plan():
     assert fund_off.programme.investment_fund.size == 0.0
     tax_off = next(v for v in variant_list if v.label == "rd_super_deduction:off").scenario
     assert tax_off.national_policy.rd_super_deduction_rate == 0.0
+
+
+def test_scenario_assumptions_as_uncertain_inputs():
+    from model.planning import apply_factors, scenario_factors
+
+    scenario = Scenario(title="plan defaults")
+    factors = {f.name: f for f in scenario_factors(scenario)}
+    fee = factors["programme.instruments.loan_guarantee_subsidy.fee_rate"]
+    # +-25% of the scenario's value (0.02), an assumption
+    assert (fee.low, fee.high) == pytest.approx((0.015, 0.025))
+    assert "assumption" in fee.source
+    # amounts per count set the plan's limits and are not varied; plan-sourced rates neither
+    assert not any(n.endswith(("per_park", "support_per_project")) for n in factors)
+    assert "programme.instruments.tech_retrofit_grant.matching_rate" not in factors
+    changed = apply_factors(
+        scenario, ["programme.instruments.loan_guarantee_subsidy.fee_rate", "exit_rate"],
+        [0.025, 0.05],
+    )  # fmt: skip
+    assert changed.programme.instruments.loan_guarantee_subsidy.fee_rate == 0.025
+    assert changed.behaviour.exit_rate == 0.05
+    assert scenario.programme.instruments.loan_guarantee_subsidy.fee_rate == 0.02
