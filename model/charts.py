@@ -168,26 +168,39 @@ def per_yuan_chart(
 ) -> Figure:
     """Horizontal bars: each instrument's effect per unit of money (average, with its interval)
     and, as diamonds, the marginal effect of more money (with its interval; absent where the
-    plan's rule leaves no room). Intervals are ``(n, 2)`` arrays of low and high."""
-    fig = Figure(figsize=(9, 0.45 * len(instruments) + 1.6), layout="constrained")
+    plan's rule leaves no room). Intervals are ``(n, 2)`` arrays of low and high.
+
+    The axis spans the estimates, not the intervals: an instrument with very little money can
+    have an interval many times wider than every other estimate, and it is marked as clipped
+    instead of squeezing the rest into a line.
+    """
+    fig = Figure(figsize=(9, 0.45 * len(instruments) + 1.8), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(instruments))[::-1]
     avg = np.asarray(average, dtype=float)
     lo_hi = np.asarray(average_interval, dtype=float)
+    marg = np.asarray(marginal, dtype=float)
+    mi = np.asarray(marginal_interval, dtype=float)
+    points = np.concatenate([avg[np.isfinite(avg)], marg[np.isfinite(marg)], [0.0]])
+    span = max(float(points.max() - points.min()), 1e-12)
+    xmin, xmax = points.min() - 0.15 * span, points.max() + 0.15 * span
     err = np.abs(np.vstack([avg - lo_hi[:, 0], lo_hi[:, 1] - avg]))
     ax.barh(y, np.nan_to_num(avg), xerr=np.nan_to_num(err), color="tab:blue", alpha=0.75,
             capsize=3, label="average (all money of the instrument)")  # fmt: skip
-    marg = np.asarray(marginal, dtype=float)
     ok = np.isfinite(marg)
     if ok.any():
-        mi = np.asarray(marginal_interval, dtype=float)
         merr = np.abs(np.vstack([marg - mi[:, 0], mi[:, 1] - marg]))[:, ok]
         ax.errorbar(marg[ok], y[ok], xerr=merr, fmt="D", color="tab:orange", capsize=3,
                     label="marginal (10% more money)")  # fmt: skip
-    ax.set_yticks(y, instruments, fontsize=8)
+    labels = []
+    for k, name in enumerate(instruments):
+        wide = (lo_hi[k, 0] < xmin or lo_hi[k, 1] > xmax) and np.isfinite(lo_hi[k]).all()
+        labels.append(f"{name} (interval clipped)" if wide else name)
+    ax.set_xlim(xmin, xmax)
+    ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(0.0, color="black", lw=0.8)
     ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, fontsize=10, wrap=True)
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8, loc="lower right")
     return fig

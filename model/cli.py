@@ -1124,16 +1124,18 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         rows = table[(table["outcome"] == outcome) & table["instrument"].isin(
             [v.instrument for v in variant_list if v.instrument])]  # fmt: skip
         units, description = OUTCOMES[outcome]
-        per = "yuan" if units == "yuan" else units
+        # value added per yuan; shares in points per 100 million yuan
+        scale, per = (1e8, "yuan of value added per yuan") if units == "yuan" else (
+            1.0, f"{units} per 100 million yuan")  # fmt: skip
         fig = per_yuan_chart(
             rows["instrument"].tolist(),
-            rows["per_100m_yuan"].to_numpy(),
-            rows[["per_100m_low", "per_100m_high"]].to_numpy(),
-            rows["marginal_per_100m"].to_numpy(),
-            rows[["marginal_low", "marginal_high"]].to_numpy(),
-            title=f"{description}: per 100 million yuan of fiscal cost",
-            xlabel=f"{per} per 100 million yuan of fiscal cost ({len(datasets[0].replicate)} "
-            "paired replicates; bars: 90% interval)",
+            rows["per_100m_yuan"].to_numpy() / scale,
+            rows[["per_100m_low", "per_100m_high"]].to_numpy() / scale,
+            rows["marginal_per_100m"].to_numpy() / scale,
+            rows[["marginal_low", "marginal_high"]].to_numpy() / scale,
+            title=f"What each instrument buys: {description}",
+            xlabel=f"{per} of fiscal cost ({len(datasets[0].replicate)} paired replicates; "
+            "bars: 90% interval)",
         )
         fig.savefig(partial / "charts" / f"per_yuan_{outcome}.png", dpi=110)
     _finish_folder(
