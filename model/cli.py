@@ -540,8 +540,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from calibration.forecast import fit_baseline
     from model.charts import diff_chart
-    from model.runs import compare_table, manifest, replace_folder
-    from model.store import atomic_write_text
+    from model.runs import compare_table
 
     resolved = _load(args.scenarios)
     labels = [r.path.stem for r in resolved]
@@ -551,7 +550,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     seed = first.seed if args.seed is None else args.seed
     n = args.replicates or first.replicates
     out = args.out or Path("outputs") / "compare" / time.strftime("%Y%m%dT%H%M%S")
-    _check_out(out, args.force)
+    _check_out(out, args.force)  # before any work; the folder is made when results exist
     bases = {(r.scenario.base_year, r.scenario.horizon) for r in resolved}
     if len(bases) != 1:
         raise UsageError("compare: scenarios must share base_year and horizon")
@@ -600,14 +599,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for f in fails
     ]
     elapsed = time.perf_counter() - t0
-    import shutil
-
     import numpy as np
 
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    (partial / "charts").mkdir(parents=True)
+    partial = _start_folder(out, args.force)
     table = compare_table(datasets, labels[0])
     table.to_csv(partial / "compare.csv", index=False, float_format="%.6g")
     from model.runs import CHARTED
@@ -627,21 +621,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         fig.savefig(partial / "charts" / f"{name}_difference.png", dpi=110)
     for label, ds in datasets.items():
         ds.to_netcdf(partial / f"results_{label}.nc", engine="netcdf4")
-    man = manifest(
-        command=" ".join(["mfgplan", *sys.argv[1:]]),
-        scenarios=[_scenario_info(r) for r in resolved],
-        seed=seed,
-        replicates=n,
+    _finish_folder(
+        partial, out, resolved, seed=seed, replicates=n,
         timings={"ensembles": round(elapsed, 3)},
-        files=sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file()),
         extra={
             "status": "complete_with_failures" if failed else "complete",
             "replicates_compared": keep,
             "replicates_failed": failed,
         },
-    )
-    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2))
-    replace_folder(partial, out)
+    )  # fmt: skip
     view = table[["scenario", "target", "probability", "median", "diff_median"]]
     with np.printoptions(precision=4):
         print(view.to_string(index=False))
@@ -787,8 +775,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     from calibration.observed import ObservedError, read_observed, shipped_observations
     from calibration.paramfile import ParameterFileError, load_parameter_file
-    from model.runs import manifest, replace_folder
-    from model.store import atomic_write_text
 
     years = _as_of_list(args.as_of)
     (resolved,) = _load([args.scenario])
@@ -843,11 +829,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         print(f"as of {year}: no observations after {year} to score; skipped", file=sys.stderr)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = args.out or Path("outputs") / "backtest" / f"{resolved.path.stem}-{stamp}"
-    _check_out(out, args.force)
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    (partial / "charts").mkdir(parents=True)
+    partial = _start_folder(out, args.force)
     n = args.replicates or scenario.replicates
     seed = scenario.seed if args.seed is None else args.seed
     results = []
@@ -892,13 +874,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     atomic_csv(summary, partial / "summary.csv")
     atomic_csv(by_indicator, partial / "summary_by_indicator.csv")
     atomic_csv(verdicts, partial / "verdicts.csv")
-    man = manifest(
-        command=" ".join(["mfgplan", *sys.argv[1:]]),
-        scenarios=[_scenario_info(resolved)],
+    _finish_folder(
+        partial,
+        out,
+        resolved,
         seed=seed,
         replicates=n,
         timings={"backtest": round(time.perf_counter() - t0, 3)},
-        files=sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file()),
         extra={
             "observations": source,
             "as_of": [r.as_of for r in results],
@@ -908,8 +890,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             "ets_methods": {str(r.as_of): r.ets_methods for r in results},
         },
     )
-    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2, default=str))
-    replace_folder(partial, out)
     _print_backtest(summary, verdicts)
     print(f"-> {out}")
     return 0
@@ -1023,25 +1003,33 @@ def _start_folder(out: Path, force: bool) -> Path:
 def _finish_folder(
     partial: Path,
     out: Path,
-    resolved: ResolvedScenario,
+    resolved: ResolvedScenario | Sequence[ResolvedScenario],
     *,
     seed: int,
     replicates: int,
     timings: dict[str, float],
     extra: dict[str, Any],
 ) -> None:
-    """Write ``manifest.json`` last and rename the folder into place."""
+    """Write ``manifest.json`` last (with the sha256 of every file) and rename the folder
+    into place."""
+    import hashlib
+
     from model.runs import manifest, replace_folder
     from model.store import atomic_write_text
 
-    files = sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file())
+    scenarios = [resolved] if not isinstance(resolved, Sequence) else list(resolved)
+    files = {
+        str(p.relative_to(partial)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(partial.rglob("*"))
+        if p.is_file()
+    }
     man = manifest(
         command=" ".join(["mfgplan", *sys.argv[1:]]),
-        scenarios=[_scenario_info(resolved)],
+        scenarios=[_scenario_info(r) for r in scenarios],
         seed=seed,
         replicates=replicates,
         timings=timings,
-        files={f: "" for f in files},
+        files=files,
         extra=extra,
     )
     atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2, default=str))
