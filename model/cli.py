@@ -527,6 +527,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"{np.mean(v >= target.threshold):.2f}, median {np.median(v):.4g} "
                 f"(threshold {target.threshold:.4g} {target.units})"
             )
+    uncertainty = folder / "uncertainty.csv"
+    if uncertainty.is_file():
+        import pandas as pd
+
+        table = pd.read_csv(uncertainty)
+        parts = []
+        for target in TARGETS:
+            row = table[
+                (table["indicator"] == target.indicator)
+                & (table["year"] == target.year)
+                & (table["quantity"] == "programme_effect")
+            ]
+            if len(row) and np.isfinite(row["parameter_share"].iloc[0]):
+                parts.append(f"{target.indicator} {row['parameter_share'].iloc[0]:.0%}")
+        if parts:
+            print(
+                "  share of the spread of the programme's 2020 effect due to the parameters "
+                "(uncertainty.csv): " + ", ".join(parts)
+            )
     if failures:
         print(
             f"{len(failures)} of {n} replicates failed (listed in manifest.json); the first, "
