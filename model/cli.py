@@ -1127,7 +1127,7 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
     by_label = {v.label: ds for v, ds in zip(variant_list, datasets, strict=True)}
     table = attribution_table(by_label, variant_list, scenario, seed=seed)
     atomic_csv(table, partial / "attribution.csv")
-    for outcome in ("industrial_va_cumulative", "manufacturing_va_2020", "cnc_rate_2020"):
+    for outcome in OUTCOMES:
         rows = table[(table["outcome"] == outcome) & table["instrument"].isin(
             [v.instrument for v in variant_list if v.instrument])]  # fmt: skip
         units, description = OUTCOMES[outcome]
