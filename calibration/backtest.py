@@ -18,10 +18,8 @@ marks them, and the summary gives the scores with and without them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -67,10 +65,8 @@ class BacktestResult:
     verdicts: pd.DataFrame
     results: xr.Dataset
     ets_methods: dict[str, str]
-    calibration: str
-    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
-    seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: the history points the baseline was fitted on (for charts)
+    history: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def common_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -174,7 +170,6 @@ def backtest_one(
     from model.ensemble import run_ensemble
     from model.targets import TARGETS
 
-    started = time.perf_counter()
     rebased = rebase(scenario, as_of)
     fit = fit_baseline(as_of=as_of, horizon=max(rebased.horizon, as_of + 1))
     ds = run_ensemble(
@@ -198,8 +193,4 @@ def backtest_one(
     summary.insert(0, "as_of", as_of)
     verdicts = verdict_rows(obs, model, TARGETS)
     verdicts.insert(0, "as_of", as_of)
-    label = parameters.path.name if parameters is not None else "scenario values (no sample)"
-    return BacktestResult(
-        as_of, table, summary, verdicts, ds, methods, label,
-        seconds=time.perf_counter() - started, extra={"history": fit.history},
-    )  # fmt: skip
+    return BacktestResult(as_of, table, summary, verdicts, ds, methods, fit.history)

@@ -41,7 +41,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,7 @@ from scipy.stats import qmc
 from calibration.forecast import BaselineFit, fit_baseline
 from calibration.paramfile import FORMAT, FORMAT_VERSION
 from calibration.series import load_history, series
+from model.behaviour import logit
 from model.parameters import GRANT_INSTRUMENTS, Behaviour, Scenario, catalogue
 
 __all__ = [
@@ -178,8 +179,7 @@ class DataMoment:
 def _transform(values: np.ndarray, sigmas: np.ndarray, transform: str) -> tuple[Any, Any]:
     """Values and sds on the transformed scale (delta method)."""
     if transform == "logit":
-        x = np.log(values) - np.log1p(-values)
-        return x, sigmas / (values * (1.0 - values))
+        return logit(values), sigmas / (values * (1.0 - values))
     return np.log(values), sigmas / values
 
 
@@ -260,6 +260,14 @@ def calibration_scenario(as_of: int) -> Scenario:
     )
 
 
+#: moment -> (no-programme series of the model's record, transform); kept in step with MOMENTS
+SIMULATED: dict[str, tuple[str, str]] = {
+    "hightech_trend": ("hightech_baseline", "logit"),
+    "cnc_trend": ("cnc_baseline", "logit"),
+    "firm_growth": ("firms_baseline", "log"),
+}
+
+
 def _slope(series_: np.ndarray) -> float:
     """OLS slope per year of an annual series."""
     t = np.arange(series_.size, dtype=float)
@@ -289,16 +297,9 @@ def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
         baseline = {name: np.asarray(v)[0] for name, v in paths.items()}
         record = ManufacturingEconomy(scenario, baseline, model_seed, job.n_firms).run()
         for j, moment in enumerate(job.moments):
-            if moment == "hightech_trend":
-                p = record.hightech_baseline
-                out[k, j] = _slope(np.log(p) - np.log1p(-p))
-            elif moment == "cnc_trend":
-                p = record.cnc_baseline
-                out[k, j] = _slope(np.log(p) - np.log1p(-p))
-            elif moment == "firm_growth":
-                out[k, j] = _slope(np.log(record.firms_baseline))
-            else:  # pragma: no cover - MOMENTS and this function are kept in step
-                raise KeyError(moment)
+            series_, transform = SIMULATED[moment]
+            values = getattr(record, series_)
+            out[k, j] = _slope(logit(values) if transform == "logit" else np.log(values))
     return out
 
 
@@ -377,7 +378,6 @@ class Calibration:
     data_rows: pd.DataFrame
     settings: dict[str, Any]
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:

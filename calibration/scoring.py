@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from calibration.forecast import TRANSFORMS
+
 __all__ = [
     "RW_SIGMA_FLOOR",
     "EtsForecast",
@@ -388,14 +390,11 @@ def verdict_rows(
 # --- benchmark: exponential smoothing -------------------------------------------------------
 
 
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
+#: the statistical baseline's transforms (``none`` is its ``identity``)
 _TRANSFORMS = {
-    "logit": (lambda p: np.log(p) - np.log1p(-p), _expit),
-    "log": (np.log, np.exp),
-    "none": (lambda x: x, lambda x: x),
+    "logit": TRANSFORMS["logit"],
+    "log": TRANSFORMS["log"],
+    "none": TRANSFORMS["identity"],
 }
 
 

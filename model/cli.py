@@ -972,9 +972,7 @@ def _backtest_chart(result: Any, path: Path) -> None:
         for name in scored
     }
     results = {name: (ds["year"].values, ds[name].values) for name in scored}
-    fig = backtest_chart(
-        results, scored, result.extra.get("history", {}), as_of=result.as_of, scales=scales
-    )
+    fig = backtest_chart(results, scored, result.history, as_of=result.as_of, scales=scales)
     fig.savefig(path, dpi=110)
 
 

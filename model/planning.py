@@ -98,11 +98,6 @@ def objective(spec: str, scenario: Scenario) -> Objective:
 # -- allocations as shares ---------------------------------------------------------------------
 
 
-def grant_budget(scenario: Scenario) -> dict[int, float]:
-    """Money for grants in each programme year after administration [yuan]."""
-    return scenario.budget_by_year()
-
-
 def share_bounds(
     scenario: Scenario, min_shares: Mapping[str, float] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +106,7 @@ def share_bounds(
     Upper: what its count x amount can ever pay over the programme, divided by the budget
     (1 for lines without a count). Lower: the minimum shares the user fixes.
     """
-    total = sum(grant_budget(scenario).values())
+    total = sum(scenario.budget_by_year().values())
     limits = count_limits(scenario)
     upper = np.array(
         [min(1.0, limits[n] / total) if n in limits and total > 0 else 1.0
@@ -140,7 +135,7 @@ def share_bounds(
 def current_shares(scenario: Scenario) -> np.ndarray:
     """The scenario's own allocation as shares of its grant budget over the programme."""
     by_year = scenario.allocation_by_year()
-    total = sum(grant_budget(scenario).values())
+    total = sum(scenario.budget_by_year().values())
     amounts = np.array([sum(by_year[n].values()) for n in GRANT_INSTRUMENTS])
     return amounts / total if total > 0 else amounts
 
@@ -148,7 +143,7 @@ def current_shares(scenario: Scenario) -> np.ndarray:
 def yearly_budget(scenario: Scenario, year_shares: Sequence[float] | None) -> dict[int, float]:
     """Grant money per programme year [yuan]: the scenario's, or its total spread by
     ``year_shares`` (one share per programme year, summing to 1)."""
-    budget = grant_budget(scenario)
+    budget = scenario.budget_by_year()
     if year_shares is None:
         return budget
     total = sum(budget.values())
