@@ -38,6 +38,7 @@ import xarray as xr
 from scipy import stats
 
 from model.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
+from model.scenario import first_problem
 
 __all__ = [
     "INSTRUMENTS",
@@ -77,17 +78,6 @@ class Variant:
     scenario: Scenario
     #: for a grant line's "plus" variant: the extra money allocated over the programme [yuan]
     extra_allocation: float = 0.0
-
-
-def _reason(err: Exception) -> str:
-    """The first message of a validation error, without pydantic's decoration."""
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        try:
-            return str(errors()[0]["msg"]).removeprefix("Value error, ")
-        except (IndexError, KeyError, TypeError):
-            pass
-    return str(err).splitlines()[0]
 
 
 def _with(
@@ -136,7 +126,7 @@ def variants(scenario: Scenario, step: float = MARGINAL_STEP) -> tuple[list[Vari
             )
         except ValueError as err:
             notes.append(
-                f"{name}: {step:.0%} more money is not allowed by its rule ({_reason(err)}); "
+                f"{name}: {step:.0%} more money is not allowed by its rule ({first_problem(err)}); "
                 "marginal value not computed"
             )
             continue

@@ -698,11 +698,31 @@ def default_parameter_file(as_of: int) -> Path:
     return Path(__file__).resolve().parent.parent / "calibration" / "params" / f"as-of-{as_of}.json"
 
 
-def _cmd_calibrate(args: argparse.Namespace) -> int:
+def _calibrate_into(
+    out: Path, as_of: int, *, quiet: bool, **options: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Calibrate as of ``as_of`` (``options`` of :func:`calibration.estimate.calibrate`) with
+    a progress bar, and write the parameter file ``out``; returns the result and the file's
+    content."""
     from calibration.estimate import calibrate, to_document
     from calibration.paramfile import write_parameter_file
     from model.runs import manifest
 
+    draws = options.get("draws", 1024)
+    label = f"calibrate as of {as_of}"
+    with _progress(draws, quiet, label) as progress:
+        result = calibrate(as_of, progress=_advancer(progress, label, draws), **options)
+    info = manifest(
+        command=" ".join(["mfgplan", *sys.argv[1:]]), scenarios=[], seed=result.seed,
+        replicates=result.settings["replicates_per_draw"], timings={}, files={},
+    )  # fmt: skip
+    provenance = {k: info[k] for k in ("command", "created", "git_commit", "versions")}
+    document = to_document(result, provenance)
+    write_parameter_file(document, out)
+    return result, document
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
     _check_as_of(args.as_of)
     if args.draws < 2 or args.draws & (args.draws - 1):
         raise UsageError(f"--draws: must be a power of two (Sobol balance; got {args.draws})")
@@ -718,29 +738,10 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise UsageError(f"{out}: parameter file already exists (use --force to replace it)")
     _check_out(out, force=True)  # proves the folder is writable before the work
-    label = f"calibrate as of {args.as_of}"
-    with _progress(args.draws, args.quiet, label) as progress:
-        task = progress.add_task(label, total=args.draws) if progress else None
-        result = calibrate(
-            args.as_of,
-            draws=args.draws,
-            replicates=args.replicates,
-            sample_size=args.sample,
-            seed=args.seed,
-            workers=args.workers,
-            progress=(lambda k: progress.advance(task, k)) if progress else None,
-        )
-    info = manifest(
-        command=" ".join(["mfgplan", *sys.argv[1:]]),
-        scenarios=[],
-        seed=args.seed,
-        replicates=args.replicates,
-        timings={"calibration": round(result.seconds, 1)},
-        files={},
-    )
-    provenance = {k: info[k] for k in ("command", "created", "git_commit", "versions")}
-    document = to_document(result, provenance)
-    write_parameter_file(document, out)
+    result, document = _calibrate_into(
+        out, args.as_of, draws=args.draws, replicates=args.replicates, sample_size=args.sample,
+        seed=args.seed, workers=args.workers, quiet=args.quiet,
+    )  # fmt: skip
     print(
         f"calibrated as of {args.as_of}: {args.draws} draws x {args.replicates} runs in "
         f"{result.seconds:.0f} s, effective sample size {result.ess:.0f} -> {out}"
@@ -792,8 +793,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
+    from calibration.backtest import backtest_one, rebase, summary_table
     from calibration.observed import ObservedError, read_observed, shipped_observations
     from calibration.paramfile import ParameterFileError, load_parameter_file
+    from model.scenario import first_problem
 
     years = _as_of_list(args.as_of)
     (resolved,) = _load([args.scenario])
@@ -830,13 +833,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         else:
             sample = None
         try:
-            from calibration.backtest import rebase
-
             rebase(scenario, year)
         except ValueError as err:
-            first = str(err).splitlines()
             raise UsageError(
-                f"{resolved.path}: cannot start in {year}: {first[-1] if first else err}"
+                f"{resolved.path}: cannot start in {year}: {first_problem(err)}"
             ) from None
         plans.append((year, obs, sample))
     if not plans:
@@ -859,8 +859,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             sample = _fresh_calibration(year, partial, args)
         calibrations[year] = sample
         label = f"backtest as of {year}"
-        from calibration.backtest import backtest_one
-
         with _progress(n, args.quiet, label) as progress:
             advance = _advancer(progress, label, n)
             result = backtest_one(
@@ -880,7 +878,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         shutil.copyfile(sample.path, partial / f"calibration_as-of-{year}.json")
     table = pd.concat([r.table for r in results], ignore_index=True)
     summary = pd.concat([r.summary for r in results], ignore_index=True)
-    from calibration.backtest import summary_table
     from calibration.scoring import summarise_by_indicator
 
     overall = summary_table(table).assign(as_of="all")
@@ -916,26 +913,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 def _fresh_calibration(year: int, folder: Path, args: argparse.Namespace) -> Any:
     """Calibrate at ``year`` (no parameter file for it) into ``folder``; return the sample."""
-    from calibration.estimate import calibrate, to_document
-    from calibration.paramfile import load_parameter_file, write_parameter_file
-    from model.runs import manifest
+    from calibration.paramfile import load_parameter_file
 
-    draws = 1024
-    label = f"calibrate as of {year}"
-    with _progress(draws, args.quiet, label) as progress:
-        task = progress.add_task(label, total=draws) if progress else None
-        result = calibrate(
-            year,
-            draws=draws,
-            workers=args.workers,
-            progress=(lambda k: progress.advance(task, k)) if progress else None,
-        )
-    info = manifest(
-        command=" ".join(["mfgplan", *sys.argv[1:]]), scenarios=[], seed=result.seed,
-        replicates=2, timings={}, files={},
-    )  # fmt: skip
-    provenance = {k: info[k] for k in ("command", "created", "git_commit", "versions")}
-    path = write_parameter_file(to_document(result, provenance), folder / f".as-of-{year}.json")
+    path = folder / f".as-of-{year}.json"
+    _calibrate_into(path, year, draws=1024, workers=args.workers, quiet=args.quiet)
     return load_parameter_file(path)
 
 
@@ -1060,22 +1041,25 @@ def _run_variants(
     args: argparse.Namespace,
     label: str,
     seed: int,
+    *,
+    fit: Any,
+    with_sample: bool = True,
+    paired: bool = True,
 ) -> tuple[list[Any], list[Any]]:
     """Ensembles of several variants of one scenario on the same replicates (common random
-    numbers), with the scenario's parameter sample; replicates that failed in any variant
-    are dropped from all."""
-    from calibration.forecast import fit_baseline
+    numbers), on the statistical baseline ``fit``.
+
+    ``with_sample``: the replicates draw from the scenario's parameter sample (off when the
+    variants set the behavioural values themselves). ``paired``: replicates that failed in
+    any variant are dropped from all. The caller has probed ``--scheduler``.
+    """
     from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
 
-    _probe_scheduler(getattr(args, "scheduler", None))
-    fit = fit_baseline(as_of=resolved.scenario.base_year)
+    sample = resolved.parameters if with_sample else None
+    explicit = resolved.explicit_behaviour if with_sample else frozenset()
     jobs = [
-        resolve_job(
-            s, seed=seed, fit=fit, parameters=resolved.parameters,
-            explicit=resolved.explicit_behaviour,
-        )
-        for s in scenarios
-    ]  # fmt: skip
+        resolve_job(s, seed=seed, fit=fit, parameters=sample, explicit=explicit) for s in scenarios
+    ]
     total = len(jobs) * len(ids)
     try:
         with _progress(total, args.quiet, label) as progress:
@@ -1083,24 +1067,28 @@ def _run_variants(
             datasets, failures = run_ensembles(
                 jobs,
                 ids,
-                workers=getattr(args, "workers", 1),
-                scheduler=getattr(args, "scheduler", None),
+                workers=args.workers,
+                scheduler=args.scheduler,
                 progress=(lambda _j, k: advance(k)) if advance else None,
             )
     except EnsembleFailedError as err:
         raise RunFailedError(str(err)) from None
+    failed = [f for fs in failures for f in fs]
+    if not paired:
+        return datasets, failed
     common = set(datasets[0].replicate.values.tolist())
     for ds in datasets[1:]:
         common &= set(ds.replicate.values.tolist())
     if not common:
         raise RunFailedError(f"{label}: no replicate succeeded in every variant")
     keep = sorted(common)
-    return [ds.sel(replicate=keep) for ds in datasets], [f for fs in failures for f in fs]
+    return [ds.sel(replicate=keep) for ds in datasets], failed
 
 
 def _cmd_attribute(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from calibration.forecast import fit_baseline
     from model.attribution import OUTCOMES, attribution_table, variants
     from model.charts import per_yuan_chart
     from model.runs import atomic_csv
@@ -1116,11 +1104,13 @@ def _cmd_attribute(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{resolved.path}: cannot build the attribution variants ({err})"
         ) from None
+    _probe_scheduler(args.scheduler)
     partial = _start_folder(out, args.force)
     t0 = time.perf_counter()
+    fit = fit_baseline(as_of=scenario.base_year)
     datasets, failures = _run_variants(
         resolved, [v.scenario for v in variant_list], range(args.replicates), args,
-        "attribute", seed,
+        "attribute", seed, fit=fit,
     )  # fmt: skip
     by_label = {v.label: ds for v, ds in zip(variant_list, datasets, strict=True)}
     table = attribution_table(by_label, variant_list, scenario, seed=seed)
@@ -1197,6 +1187,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from calibration.forecast import fit_baseline
     from model.optimise import OptimiseSettings, optimise, optimiser_chart
     from model.parameters import GRANT_INSTRUMENTS
     from model.planning import (
@@ -1230,7 +1221,9 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         settings.final_replicates = args.final_replicates
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = args.out or Path("outputs") / "optimize" / f"{resolved.path.stem}-{stamp}"
+    _probe_scheduler(args.scheduler)
     partial = _start_folder(out, args.force)
+    fit = fit_baseline(as_of=scenario.base_year)  # once for every batch
     start = np.clip(current_shares(scenario), lower, upper)
     start = start / start.sum() if start.sum() > 0 else None
     calls = {"n": 0}
@@ -1249,7 +1242,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         calls["n"] += 1
         scenarios = [build(c) for c in candidates]
         datasets, failures = _run_variants(
-            resolved, scenarios, list(ids), run_args, f"batch {calls['n']}", seed
+            resolved, scenarios, list(ids), run_args, f"batch {calls['n']}", seed, fit=fit
         )
         if failures:
             first = failures[0]
@@ -1429,6 +1422,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    from calibration.forecast import fit_baseline
     from model.ensemble import run_ensemble
     from model.planning import (
         apply_factors,
@@ -1467,11 +1461,16 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         design = sobol_design(factors, samples, seed)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = args.out or Path("outputs") / "sensitivity" / f"{resolved.path.stem}-{stamp}"
+    _probe_scheduler(args.scheduler)
     partial = _start_folder(out, args.force)
     t0 = time.perf_counter()
+    fit = fit_baseline(as_of=scenario.base_year)
     names_ = [f.name for f in factors]
     points = [apply_factors(scenario, names_, row) for row in design]
-    datasets, failures = _run_variants_plain(resolved, points, range(args.replicates), args, seed)
+    datasets, failures = _run_variants(
+        resolved, points, range(args.replicates), args, "design points", seed, fit=fit,
+        with_sample=False, paired=False,
+    )  # fmt: skip
     outputs = np.array(
         [[float(ds[t.indicator].sel(year=t.year).mean()) for t in TARGETS] for ds in datasets]
     )
@@ -1492,7 +1491,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     with _progress(args.prim_replicates, args.quiet, label) as progress:
         advance = _advancer(progress, label, args.prim_replicates)
         ensemble = run_ensemble(
-            scenario, replicates=args.prim_replicates, seed=seed, workers=args.workers,
+            scenario, replicates=args.prim_replicates, seed=seed, fit=fit, workers=args.workers,
             scheduler=args.scheduler, progress=advance, parameters=resolved.parameters,
             explicit=resolved.explicit_behaviour,
         )  # fmt: skip
@@ -1530,34 +1529,6 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"-> {out}")
     return 0
-
-
-def _run_variants_plain(
-    resolved: ResolvedScenario,
-    scenarios: list[Any],
-    ids: Sequence[int],
-    args: argparse.Namespace,
-    seed: int,
-) -> tuple[list[Any], list[Any]]:
-    """Ensembles of scenarios whose behavioural values are set explicitly (no sample)."""
-    from calibration.forecast import fit_baseline
-    from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
-
-    _probe_scheduler(args.scheduler)
-    fit = fit_baseline(as_of=resolved.scenario.base_year)
-    jobs = [resolve_job(s, seed=seed, fit=fit) for s in scenarios]
-    total = len(jobs) * len(ids)
-    label = "design points"
-    try:
-        with _progress(total, args.quiet, label) as progress:
-            advance = _advancer(progress, label, total)
-            datasets, failures = run_ensembles(
-                jobs, ids, workers=args.workers, scheduler=args.scheduler,
-                progress=(lambda _j, k: advance(k)) if advance else None,
-            )  # fmt: skip
-    except EnsembleFailedError as err:
-        raise RunFailedError(str(err)) from None
-    return datasets, [f for fs in failures for f in fs]
 
 
 def _cmd_params(args: argparse.Namespace) -> int:

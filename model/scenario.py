@@ -33,6 +33,7 @@ __all__ = [
     "Problem",
     "ResolvedScenario",
     "ScenarioError",
+    "first_problem",
     "load_scenario",
     "scenario_document",
     "scenario_summary",
@@ -113,6 +114,18 @@ def _int_year_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [_int_year_keys(v) for v in value]
     return value
+
+
+def first_problem(err: Exception) -> str:
+    """The first message of a validation error, without pydantic's decoration (its last line
+    is a documentation link)."""
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        try:
+            return str(errors()[0]["msg"]).removeprefix("Value error, ")
+        except (IndexError, KeyError, TypeError):
+            pass
+    return str(err).splitlines()[0]
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:

@@ -112,6 +112,15 @@ def _outputs_2d(
     return X, Y, names
 
 
+def _index_frame(
+    output: str, problem: dict, result: Mapping[str, object], columns: Sequence[str]
+) -> pd.DataFrame:
+    """One output's indices from a SALib result: ``output``, ``factor`` and ``columns``."""
+    data: dict[str, object] = {"output": output, "factor": problem["names"]}
+    data.update({c: np.asarray(result[c], dtype=float) for c in columns})
+    return pd.DataFrame(data)
+
+
 def _rank(table: pd.DataFrame, by: str) -> pd.Series:
     return table.groupby("output", sort=False)[by].rank(ascending=False, method="first").astype(int)
 
@@ -161,18 +170,7 @@ def morris_indices(
         res = morris.analyze(
             problem, X, Y[:, j], num_resamples=NUM_RESAMPLES, num_levels=levels, seed=seed
         )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "output": name,
-                    "factor": problem["names"],
-                    "mu_star": np.asarray(res["mu_star"], dtype=float),
-                    "mu_star_conf": np.asarray(res["mu_star_conf"], dtype=float),
-                    "mu": np.asarray(res["mu"], dtype=float),
-                    "sigma": np.asarray(res["sigma"], dtype=float),
-                }
-            )
-        )
+        frames.append(_index_frame(name, problem, res, ("mu_star", "mu_star_conf", "mu", "sigma")))
     table = pd.concat(frames, ignore_index=True)
     table["rank"] = _rank(table, "mu_star")
     return table
@@ -225,18 +223,7 @@ def sobol_indices(
         res = sobol.analyze(
             problem, Y[:, j], calc_second_order=False, num_resamples=NUM_RESAMPLES, seed=seed
         )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "output": name,
-                    "factor": problem["names"],
-                    "S1": np.asarray(res["S1"], dtype=float),
-                    "S1_conf": np.asarray(res["S1_conf"], dtype=float),
-                    "ST": np.asarray(res["ST"], dtype=float),
-                    "ST_conf": np.asarray(res["ST_conf"], dtype=float),
-                }
-            )
-        )
+        frames.append(_index_frame(name, problem, res, ("S1", "S1_conf", "ST", "ST_conf")))
     table = pd.concat(frames, ignore_index=True)
     table["rank"] = _rank(table, "ST")
     return table
