@@ -1,6 +1,6 @@
 """The classic-Mesa rendering of the firm rules: the production model's oracle and yardstick.
 
-:class:`ClassicEconomy` runs the same scenario as :class:`model.economy.ManufacturingEconomy`
+:class:`ClassicEconomy` runs the same scenario as :class:`mfgplan.economy.economy.ManufacturingEconomy`
 the way a textbook Mesa model would: one :class:`FirmAgent` (a ``mesa.Agent``) per enterprise,
 each phase of the quarter run agent by agent with ``AgentSet.shuffle_do`` and scalar arithmetic,
 and a ``DataCollector`` whose reporters walk the agents. What it renders this way are the firm
@@ -27,10 +27,10 @@ from typing import Any
 import mesa
 import numpy as np
 
-from model import behaviour as rules
-from model.economy import ManufacturingEconomy, Proposals
-from model.firms import ProjectType
-from model.parameters import Scenario
+from mfgplan.economy import rules
+from mfgplan.economy.economy import ManufacturingEconomy, Proposals
+from mfgplan.economy.firms import ProjectType
+from mfgplan.inputs.parameters import Scenario
 
 __all__ = ["ClassicEconomy", "FirmAgent"]
 

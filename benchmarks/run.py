@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.reference import ClassicEconomy  # noqa: E402
-from calibration.forecast import fit_baseline  # noqa: E402
-from model.economy import ManufacturingEconomy  # noqa: E402
-from model.ensemble import replicate_seed  # noqa: E402
-from model.scenario import load_scenario  # noqa: E402
+from mfgplan.calibration.forecast import fit_baseline  # noqa: E402
+from mfgplan.economy.economy import ManufacturingEconomy  # noqa: E402
+from mfgplan.inputs.scenario import load_scenario  # noqa: E402
+from mfgplan.runs.ensemble import replicate_seed  # noqa: E402
 
 PLAN = ROOT / "scenarios" / "plan-2016.yaml"
 
@@ -127,7 +127,7 @@ def time_ensemble(n_firms: int, replicates: int, workers: int) -> dict[str, floa
         )
         out = Path(tmp) / "run"
         cmd = [
-            sys.executable, "-m", "model.cli", "run", str(scenario), "--replicates",
+            sys.executable, "-m", "mfgplan.cli", "run", str(scenario), "--replicates",
             str(replicates), "--workers", str(workers), "--out", str(out), "-q", "--no-charts",
         ]  # fmt: skip
         t0 = time.perf_counter()

@@ -1,8 +1,5 @@
-"""mfgplan: scenario simulation of a provincial manufacturing plan.
+"""mfgplan: scenario simulation and forecasting of a provincial manufacturing plan."""
 
-The package is the agent-based model (firms as arrays inside a ``mesa.Model``), its parameter
-catalogue, scenario handling, ensembles, outputs and the command line. Time-series baselines and
-data live in the sibling package :mod:`calibration`.
-"""
+from mfgplan.provenance import __version__
 
-__version__ = "0.3.0"
+__all__ = ["__version__"]

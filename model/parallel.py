@@ -1,7 +1,7 @@
 """Where replicates run: in this process, in local worker processes, or on a dask cluster.
 
 A replicate's result depends only on its :class:`EnsembleJob` (scenario, statistical baseline,
-root seed, population size) and its replicate number (see :mod:`model.ensemble`). Nothing
+root seed, population size) and its replicate number (see :mod:`mfgplan.runs.ensemble`). Nothing
 about the process it runs in, the other replicates or the order they finish enters it, so a
 run gives the same numbers, bit for bit, on one worker, many workers or a cluster; the caller
 files outcomes under their replicate number.
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from calibration.forecast import BaselineFit
-    from calibration.paramfile import ParameterSample
-    from model.parameters import Scenario
+    from mfgplan.calibration.forecast import BaselineFit
+    from mfgplan.calibration.paramfile import ParameterSample
+    from mfgplan.inputs.parameters import Scenario
 
 __all__ = [
     "EnsembleJob",
@@ -85,7 +85,7 @@ class SchedulerError(RuntimeError):
 
 def run_one(job: EnsembleJob, replicate: int) -> Outcome:
     """Run one replicate; an exception becomes a :class:`Failure`."""
-    from model import ensemble
+    from mfgplan.runs import ensemble
 
     try:
         return ensemble.run_replicate(
@@ -140,7 +140,7 @@ def _local(
     # forkserver: a clean, single-threaded parent for the workers (fork from a threaded
     # process can deadlock); the model package is imported once in the server
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["model.ensemble", "model.parallel"])
+    context.set_forkserver_preload(["mfgplan.runs.ensemble", "mfgplan.parallel"])
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(jobs,)
     ) as pool:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.parameters import Scenario
+from mfgplan.inputs.parameters import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def plan() -> Scenario:
 
 def no_programme_scenario() -> Scenario:
     """The plan's defaults with every provincial instrument switched off."""
-    from model.parameters import GRANT_INSTRUMENTS
+    from mfgplan.inputs.parameters import GRANT_INSTRUMENTS
 
     return Scenario.model_validate(
         {

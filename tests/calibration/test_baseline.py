@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.forecast import fit_baseline, fit_drift, fit_growth, forecast_dataset
-from calibration.series import DATA_FILE, DataError, load_history, series
+from mfgplan.calibration.forecast import fit_baseline, fit_drift, fit_growth, forecast_dataset
+from mfgplan.calibration.series import DATA_FILE, DataError, load_history, series
 
 
 @pytest.fixture(scope="module")

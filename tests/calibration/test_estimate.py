@@ -10,16 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import estimate, series
-from calibration.paramfile import (
+from mfgplan.calibration import estimate, series
+from mfgplan.calibration.paramfile import (
     ParameterFileError,
     load_parameter_file,
     set_for_replicate,
     variance_split,
     write_parameter_file,
 )
-from model.ensemble import replicate_scenario
-from model.scenario import ScenarioError, load_scenario
+from mfgplan.inputs.scenario import ScenarioError, load_scenario
+from mfgplan.runs.ensemble import replicate_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -262,7 +262,7 @@ def test_shipped_parameter_files_load_and_match_their_year():
 
 
 def test_prior_ranges_are_inside_the_catalogue_bounds():
-    from model.parameters import Behaviour, catalogue
+    from mfgplan.inputs.parameters import Behaviour, catalogue
 
     bounds = {row["name"]: row["bounds"] for row in catalogue(Behaviour, prefix="")}
     for p in estimate.priors():

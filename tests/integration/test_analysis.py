@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from model.attribution import INSTRUMENTS, OUTCOMES
-from model.cli import main
+from mfgplan.analysis.attribution import INSTRUMENTS, OUTCOMES
+from mfgplan.cli import main
 from tests.conftest import small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

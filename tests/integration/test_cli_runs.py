@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from model.cli import main
+from mfgplan.cli import main
 from tests.conftest import small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,8 +92,8 @@ def test_same_seed_gives_identical_results(plan_run, tmp_path):
     with xr.open_dataset(plan_run / "results.nc") as a, xr.open_dataset(out / "results.nc") as b:
         xr.testing.assert_identical(a, b)
     # a subset of replicates run alone gives the same replicates (seeds per replicate)
-    from model.ensemble import run_ensemble
-    from model.scenario import load_scenario
+    from mfgplan.inputs.scenario import load_scenario
+    from mfgplan.runs.ensemble import run_ensemble
 
     resolved = load_scenario(scenario)
     part = run_ensemble(

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model.cli import main
+from mfgplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,7 +86,7 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(scenario, tmp_path):
     n = 24
     base = [str(scenario), "--out", str(out), "-q", "--no-charts", "--replicates", str(n)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "model.cli", "run", *base],
+        [sys.executable, "-m", "mfgplan.cli", "run", *base],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -133,7 +133,7 @@ def test_resume_refuses_a_different_run(scenario, tmp_path, capsys):
 def test_failed_replicates_are_recorded_and_the_rest_complete(
     scenario, serial, tmp_path, monkeypatch, capsys
 ):
-    from model import ensemble
+    from mfgplan.runs import ensemble
 
     real = ensemble.run_replicate
 
@@ -164,7 +164,7 @@ def test_failed_replicates_are_recorded_and_the_rest_complete(
 def test_every_replicate_failing_exits_nonzero_with_the_first_error(
     scenario, tmp_path, monkeypatch, capsys
 ):
-    from model import ensemble
+    from mfgplan.runs import ensemble
 
     def broken(scenario, fit, root_seed, replicate, n_firms, **_options):
         raise ValueError(f"bad draw {replicate}")

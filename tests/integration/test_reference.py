@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from benchmarks.reference import ClassicEconomy
-from model.economy import ManufacturingEconomy
-from model.scenario import load_scenario
+from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.inputs.scenario import load_scenario
 from tests.conftest import flat_baseline
 
 RECORD_FIELDS = (

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import behaviour as b
-from model.instruments import run_call
-from model.ledger import GrantLedger
+from mfgplan.economy import rules as b
+from mfgplan.economy.calls import run_call
+from mfgplan.economy.ledger import GrantLedger
 
 amounts = st.lists(st.floats(0.0, 1e7), min_size=0, max_size=40)
 
@@ -77,8 +77,8 @@ def test_adoption_probability_in_unit_interval_and_monotone(x, s, scale):
 
 # -- whole-model properties on generated scenarios ------------------------------------------------
 
-from model.economy import ManufacturingEconomy  # noqa: E402
-from model.parameters import GRANT_INSTRUMENTS, Scenario  # noqa: E402
+from mfgplan.economy.economy import ManufacturingEconomy  # noqa: E402
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario  # noqa: E402
 from tests.conftest import flat_baseline  # noqa: E402
 
 RULES = ["merit", "lottery", "first_come", "city_quota"]

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.forecast import fit_baseline
-from model.ensemble import run_ensemble
-from model.scenario import load_scenario
-from model.targets import TARGETS
+from mfgplan.analysis.targets import TARGETS
+from mfgplan.calibration.forecast import fit_baseline
+from mfgplan.inputs.scenario import load_scenario
+from mfgplan.runs.ensemble import run_ensemble
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"

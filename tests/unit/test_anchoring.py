@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.anchoring import anchor
-from model.economy import ReplicateRecord
-from model.ledger import GrantLedger
-from model.sectors import SECTORS, sector_arrays
+from mfgplan.economy.economy import ReplicateRecord
+from mfgplan.economy.ledger import GrantLedger
+from mfgplan.inputs.sectors import SECTORS, sector_arrays
+from mfgplan.runs.anchoring import anchor
 
 
 def record(scale_last: float, sei=(0.2, 0.2, 0.25), sei0=(0.2, 0.2, 0.2)) -> ReplicateRecord:

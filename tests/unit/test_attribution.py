@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model.attribution import INSTRUMENTS, OUTCOMES, Variant, attribution_table, variants
-from model.parameters import GRANT_INSTRUMENTS, Scenario
+from mfgplan.analysis.attribution import INSTRUMENTS, OUTCOMES, Variant, attribution_table, variants
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario
 
 YEARS = np.arange(2015, 2026)
 N_REP = 6
@@ -121,7 +121,7 @@ def test_variants_of_the_plan():
 
 
 def test_scenario_assumptions_as_uncertain_inputs():
-    from model.planning import apply_factors, scenario_factors
+    from mfgplan.analysis.planning import apply_factors, scenario_factors
 
     scenario = Scenario(title="plan defaults")
     factors = {f.name: f for f in scenario_factors(scenario)}

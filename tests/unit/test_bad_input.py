@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
+from mfgplan.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus" / "bad"
@@ -131,7 +131,7 @@ def test_run_refuses_before_any_work_and_writes_nothing(case, tmp_path, capsys):
 def test_the_command_line_process_prints_no_traceback():
     files = [str(p) for p in sorted(CORPUS.glob("*.yaml"))]
     proc = subprocess.run(
-        [sys.executable, "-m", "model.cli", "validate", *files],
+        [sys.executable, "-m", "mfgplan.cli", "validate", *files],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.economy import ManufacturingEconomy
-from model.parameters import GRANT_INSTRUMENTS
+from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS
 from tests.conftest import flat_baseline, no_programme_scenario
 
 N_FIRMS = 1500
@@ -19,7 +19,7 @@ def run(scenario, seed: int = 7, n_firms: int = N_FIRMS):
 
 @pytest.fixture(scope="module")
 def plan_run():
-    from model.parameters import Scenario
+    from mfgplan.inputs.parameters import Scenario
 
     return run(Scenario(title="plan"))
 
@@ -105,7 +105,7 @@ def test_retrofit_awards_follow_the_rule(plan_run):
 
 
 def test_same_seed_same_result_different_seed_differs():
-    from model.parameters import Scenario
+    from mfgplan.inputs.parameters import Scenario
 
     s = Scenario(title="plan")
     _, a = run(s, seed=3, n_firms=600)
@@ -118,7 +118,7 @@ def test_same_seed_same_result_different_seed_differs():
 
 def test_common_random_numbers_across_scenarios():
     """The no-programme world of the plan equals the no-programme scenario exactly."""
-    from model.parameters import Scenario
+    from mfgplan.inputs.parameters import Scenario
 
     _, plan = run(Scenario(title="plan"), seed=11, n_firms=800)
     _, none = run(no_programme_scenario(), seed=11, n_firms=800)
@@ -138,7 +138,7 @@ def test_programme_raises_value_added_and_cnc(plan_run):
 
 def test_a_higher_retrofit_rate_funds_more_additional_projects():
     """Comparative statics on common random numbers: a richer grant induces more projects."""
-    from model.parameters import Scenario
+    from mfgplan.inputs.parameters import Scenario
 
     low = Scenario(title="low")
     high = Scenario.model_validate(

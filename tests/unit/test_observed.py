@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from calibration import series
-from calibration.observed import (
+from mfgplan.calibration import series
+from mfgplan.calibration.observed import (
     COLUMNS,
     ObservedError,
     observations_after,

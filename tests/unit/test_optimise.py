@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pytest
 
-from model.optimise import (
+from mfgplan.analysis.optimise import (
     OptimiseResult,
     OptimiseSettings,
     optimise,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import behaviour as b
-from model.instruments import merit_score, rank_applications, run_call
-from model.ledger import GrantLedger, LedgerError
-from model.parameters import Scenario
+from mfgplan.economy import rules as b
+from mfgplan.economy.calls import merit_score, rank_applications, run_call
+from mfgplan.economy.ledger import GrantLedger, LedgerError
+from mfgplan.inputs.parameters import Scenario
 
 
 def test_award_amount_matching_rate_and_cap():
@@ -180,7 +180,7 @@ def test_plan_defaults_match_the_plan():
 
 
 def test_catalogue_rows_have_units_and_sources():
-    from model.parameters import catalogue
+    from mfgplan.inputs.parameters import catalogue
 
     rows = catalogue()
     assert len(rows) > 150

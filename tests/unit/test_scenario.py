@@ -11,8 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.money import MoneyError, parse_money
-from model.scenario import ScenarioError, load_scenario
+from mfgplan.inputs.money import MoneyError, parse_money
+from mfgplan.inputs.scenario import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -46,7 +46,7 @@ def test_shipped_scenarios_validate(path):
     assert resolved.scenario.title
     # the resolved YAML loads back to the same scenario
     again = yaml.safe_load(resolved.to_yaml())
-    from model.parameters import Scenario
+    from mfgplan.inputs.parameters import Scenario
 
     reloaded = Scenario.model_validate(again).model_dump(exclude={"baseline"})
     assert reloaded == resolved.scenario.model_dump(exclude={"baseline"})
@@ -106,7 +106,7 @@ def test_all_problems_reported_at_once(tmp_path):
 def test_validate_command_exit_code_and_no_traceback(tmp_path):
     bad = write(tmp_path, "bad.yaml", "title: x\nprogramme:\n  alocation: {}\n")
     run = subprocess.run(
-        [sys.executable, "-m", "model.cli", "validate", str(bad), str(SHIPPED[0])],
+        [sys.executable, "-m", "mfgplan.cli", "validate", str(bad), str(SHIPPED[0])],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert run.returncode == 2

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.scoring import (
+from mfgplan.analysis.targets import TARGETS
+from mfgplan.calibration.scoring import (
     RW_SIGMA_FLOOR,
     EtsForecast,
     crps_ensemble,
@@ -17,7 +18,6 @@ from calibration.scoring import (
     summarise_by_indicator,
     verdict_rows,
 )
-from model.targets import TARGETS
 
 # --- CRPS -----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.sensitivity import (
+from mfgplan.analysis.sensitivity import (
     ISHIGAMI_EXACT,
     ISHIGAMI_FACTORS,
     Factor,

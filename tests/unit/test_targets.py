@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from model.targets import TARGETS, target_table
+from mfgplan.analysis.targets import TARGETS, target_table
 
 
 def dataset() -> xr.Dataset:

@@ -10,13 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import shutil
-import subprocess
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +21,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from model import __version__
-from model.store import INCOMPLETE_NOTE, atomic_write_text
-from model.targets import TARGETS, target_table
+from mfgplan.analysis.targets import TARGETS, target_table
+from mfgplan.provenance import git_commit, manifest
+from mfgplan.runs.store import INCOMPLETE_NOTE, atomic_write_text
 
 __all__ = [
     "CHARTED",
@@ -41,8 +38,6 @@ __all__ = [
     "write_run",
 ]
 
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "statsmodels", "xarray", "netCDF4", "pydantic")
-
 #: indicator -> (axis label, display scale)
 CHARTED: dict[str, tuple[str, float]] = {
     "manufacturing_va": ("billion yuan (nominal)", 1e9),
@@ -56,64 +51,10 @@ CHARTED: dict[str, tuple[str, float]] = {
 }
 
 
-def git_commit() -> str:
-    """Commit of the source tree (``unknown`` outside a git checkout; ``+dirty`` if edited)."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
-
-
 def default_run_dir(scenario_path: Path, sha256: str, seed: int, replicates: int) -> Path:
     """``outputs/<scenario>/<UTC time>-<hash>`` beside the project."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path("outputs") / scenario_path.stem / f"{stamp}-s{seed}-r{replicates}-{sha256[:8]}"
-
-
-def manifest(
-    *,
-    command: str,
-    scenarios: Sequence[dict[str, Any]],
-    seed: int,
-    replicates: int,
-    timings: dict[str, float],
-    files: dict[str, str],
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The manifest of a run folder: versions, commit, seed, scenario hashes, timings, files."""
-    versions = {"mfgplan": __version__, "python": platform.python_version()}
-    for pkg in PACKAGES:
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
-            versions[pkg] = "missing"
-    out: dict[str, Any] = {
-        "command": command,
-        "status": "complete",
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": git_commit(),
-        "versions": versions,
-        "platform": platform.platform(),
-        "seed": seed,
-        "replicates": replicates,
-        "scenarios": list(scenarios),
-        "timings_seconds": timings,
-        "files": files,
-    }
-    if extra:
-        out.update(extra)
-    return out
 
 
 def _sha256(path: Path) -> str:
@@ -127,7 +68,7 @@ def _write_netcdf(ds: xr.Dataset, path: Path) -> None:
 
 def write_charts(ds: xr.Dataset, folder: Path, history: dict[str, tuple[Any, Any]]) -> list[Path]:
     """Fan charts of each indicator with history, target line and probability (PNG)."""
-    from model.charts import fan_chart
+    from mfgplan.report.charts import fan_chart
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -235,11 +176,11 @@ def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:
     One row per indicator, year and quantity (``level``: the projection with the programme;
     ``programme_effect``: its difference from the no-programme projection of the same
     replicate). ``parameter_share`` is the parameter variance over the total
-    (:func:`calibration.paramfile.variance_split`); the rest is the statistical baseline's
+    (:func:`mfgplan.calibration.paramfile.variance_split`); the rest is the statistical baseline's
     uncertainty and the model's own shocks. ``None`` when the run used no parameter sample.
     """
-    from calibration.paramfile import variance_split
-    from model.anchoring import INDICATORS
+    from mfgplan.calibration.paramfile import variance_split
+    from mfgplan.runs.anchoring import INDICATORS
 
     if "parameter_set" not in ds.coords or (ds["parameter_set"].values < 0).any():
         return None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from model.scenario import ResolvedScenario
+    from mfgplan.inputs.scenario import ResolvedScenario
 
 __all__ = ["main"]
 
@@ -285,7 +285,7 @@ def _check_out(path: Path, force: bool) -> None:
 
 
 def _load(paths: Sequence[str]) -> list[ResolvedScenario]:
-    from model.scenario import ScenarioError, load_scenario
+    from mfgplan.inputs.scenario import ScenarioError, load_scenario
 
     resolved = []
     problems: list[str] = []
@@ -336,7 +336,7 @@ def _probe_scheduler(address: str | None) -> None:
     """Fail before any work if the scheduler does not answer."""
     if address is None:
         return
-    from model.parallel import SchedulerError, connect
+    from mfgplan.parallel import SchedulerError, connect
 
     try:
         connect(address, timeout=5.0).close()
@@ -390,12 +390,12 @@ def _prepare_out(out: Path, *, force: bool, resume: bool) -> bool:
 def _cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from calibration.forecast import fit_baseline
-    from model.ensemble import VARIABLES, dataset_skeleton, resolve_job
-    from model.parallel import Failure, iter_outcomes
-    from model.runs import default_run_dir, finish_run, git_commit
-    from model.store import ReplicateStore, RunMismatchError, write_results
-    from model.targets import TARGETS
+    from mfgplan.analysis.targets import TARGETS
+    from mfgplan.calibration.forecast import fit_baseline
+    from mfgplan.parallel import Failure, iter_outcomes
+    from mfgplan.runs.ensemble import VARIABLES, dataset_skeleton, resolve_job
+    from mfgplan.runs.folders import default_run_dir, finish_run, git_commit
+    from mfgplan.runs.store import ReplicateStore, RunMismatchError, write_results
 
     if args.resume and args.force:
         raise UsageError("--resume and --force: choose one")
@@ -426,7 +426,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "seed": job.root_seed,
         "n_firms": job.n_firms,
         "baseline_as_of": fit.as_of,
-        "model_version": __import__("model").__version__,
+        "model_version": __import__("mfgplan").__version__,
         "git_commit": git_commit(),
     }
     store = ReplicateStore(partial)
@@ -557,9 +557,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from calibration.forecast import fit_baseline
-    from model.charts import diff_chart
-    from model.runs import compare_table
+    from mfgplan.calibration.forecast import fit_baseline
+    from mfgplan.report.charts import diff_chart
+    from mfgplan.runs.folders import compare_table
 
     resolved = _load(args.scenarios)
     labels = [r.path.stem for r in resolved]
@@ -574,7 +574,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if len(bases) != 1:
         raise UsageError("compare: scenarios must share base_year and horizon")
     _probe_scheduler(args.scheduler)
-    from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
+    from mfgplan.runs.ensemble import EnsembleFailedError, resolve_job, run_ensembles
 
     fit = fit_baseline(as_of=first.base_year)
     t0 = time.perf_counter()
@@ -623,7 +623,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     partial = _start_folder(out, args.force)
     table = compare_table(datasets, labels[0])
     table.to_csv(partial / "compare.csv", index=False, float_format="%.6g")
-    from model.runs import CHARTED
+    from mfgplan.runs.folders import CHARTED
 
     for name, (ylabel, scale) in CHARTED.items():
         ref = datasets[labels[0]][name].values
@@ -660,13 +660,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from model.scenario import validate_files
+    from mfgplan.inputs.scenario import validate_files
 
     return validate_files(args.files)
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
-    from calibration.forecast import write_forecast
+    from mfgplan.calibration.forecast import write_forecast
 
     if not 2000 <= args.as_of <= 2015:
         raise UsageError(f"--as-of: must be between 2000 and 2015 (got {args.as_of})")
@@ -681,7 +681,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _check_as_of(value: int, option: str = "--as-of") -> None:
-    from model.parameters import Scenario
+    from mfgplan.inputs.parameters import Scenario
 
     info = Scenario.model_fields["base_year"]
     lo = next(m.ge for m in info.metadata if hasattr(m, "ge"))
@@ -695,18 +695,20 @@ def _check_as_of(value: int, option: str = "--as-of") -> None:
 
 def default_parameter_file(as_of: int) -> Path:
     """``calibration/params/as-of-YEAR.json`` in the project."""
-    return Path(__file__).resolve().parent.parent / "calibration" / "params" / f"as-of-{as_of}.json"
+    from mfgplan.paths import parameter_file
+
+    return parameter_file(as_of)
 
 
 def _calibrate_into(
     out: Path, as_of: int, *, quiet: bool, **options: Any
 ) -> tuple[Any, dict[str, Any]]:
-    """Calibrate as of ``as_of`` (``options`` of :func:`calibration.estimate.calibrate`) with
+    """Calibrate as of ``as_of`` (``options`` of :func:`mfgplan.calibration.estimate.calibrate`) with
     a progress bar, and write the parameter file ``out``; returns the result and the file's
     content."""
-    from calibration.estimate import calibrate, to_document
-    from calibration.paramfile import write_parameter_file
-    from model.runs import manifest
+    from mfgplan.calibration.estimate import calibrate, to_document
+    from mfgplan.calibration.paramfile import write_parameter_file
+    from mfgplan.runs.folders import manifest
 
     draws = options.get("draws", 1024)
     label = f"calibrate as of {as_of}"
@@ -793,10 +795,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from calibration.backtest import backtest_one, rebase, summary_table
-    from calibration.observed import ObservedError, read_observed, shipped_observations
-    from calibration.paramfile import ParameterFileError, load_parameter_file
-    from model.scenario import first_problem
+    from mfgplan.analysis.backtest import backtest_one, rebase, summary_table
+    from mfgplan.calibration.observed import ObservedError, read_observed, shipped_observations
+    from mfgplan.calibration.paramfile import ParameterFileError, load_parameter_file
+    from mfgplan.inputs.scenario import first_problem
 
     years = _as_of_list(args.as_of)
     (resolved,) = _load([args.scenario])
@@ -878,13 +880,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         shutil.copyfile(sample.path, partial / f"calibration_as-of-{year}.json")
     table = pd.concat([r.table for r in results], ignore_index=True)
     summary = pd.concat([r.summary for r in results], ignore_index=True)
-    from calibration.scoring import summarise_by_indicator
+    from mfgplan.calibration.scoring import summarise_by_indicator
 
     overall = summary_table(table).assign(as_of="all")
     summary = pd.concat([summary, overall], ignore_index=True)
     by_indicator = summarise_by_indicator(table)
     verdicts = pd.concat([r.verdicts for r in results], ignore_index=True)
-    from model.runs import atomic_csv
+    from mfgplan.runs.folders import atomic_csv
 
     atomic_csv(table, partial / "backtest.csv")
     atomic_csv(summary, partial / "summary.csv")
@@ -913,7 +915,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 def _fresh_calibration(year: int, folder: Path, args: argparse.Namespace) -> Any:
     """Calibrate at ``year`` (no parameter file for it) into ``folder``; return the sample."""
-    from calibration.paramfile import load_parameter_file
+    from mfgplan.calibration.paramfile import load_parameter_file
 
     path = folder / f".as-of-{year}.json"
     _calibrate_into(path, year, draws=1024, workers=args.workers, quiet=args.quiet)
@@ -921,9 +923,9 @@ def _fresh_calibration(year: int, folder: Path, args: argparse.Namespace) -> Any
 
 
 def _backtest_chart(result: Any, path: Path) -> None:
-    from calibration.forecast import UNITS
-    from model.charts import backtest_chart
-    from model.runs import CHARTED
+    from mfgplan.calibration.forecast import UNITS
+    from mfgplan.report.charts import backtest_chart
+    from mfgplan.runs.folders import CHARTED
 
     table = result.table
     ds = result.results
@@ -1012,8 +1014,8 @@ def _finish_folder(
     into place."""
     import hashlib
 
-    from model.runs import manifest, replace_folder
-    from model.store import atomic_write_text
+    from mfgplan.runs.folders import manifest, replace_folder
+    from mfgplan.runs.store import atomic_write_text
 
     scenarios = [resolved] if not isinstance(resolved, Sequence) else list(resolved)
     files = {
@@ -1053,7 +1055,7 @@ def _run_variants(
     variants set the behavioural values themselves). ``paired``: replicates that failed in
     any variant are dropped from all. The caller has probed ``--scheduler``.
     """
-    from model.ensemble import EnsembleFailedError, resolve_job, run_ensembles
+    from mfgplan.runs.ensemble import EnsembleFailedError, resolve_job, run_ensembles
 
     sample = resolved.parameters if with_sample else None
     explicit = resolved.explicit_behaviour if with_sample else frozenset()
@@ -1088,10 +1090,10 @@ def _run_variants(
 def _cmd_attribute(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from calibration.forecast import fit_baseline
-    from model.attribution import OUTCOMES, attribution_table, variants
-    from model.charts import per_yuan_chart
-    from model.runs import atomic_csv
+    from mfgplan.analysis.attribution import OUTCOMES, attribution_table, variants
+    from mfgplan.calibration.forecast import fit_baseline
+    from mfgplan.report.charts import per_yuan_chart
+    from mfgplan.runs.folders import atomic_csv
 
     (resolved,) = _load([args.scenario])
     scenario = resolved.scenario
@@ -1187,18 +1189,18 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from calibration.forecast import fit_baseline
-    from model.optimise import OptimiseSettings, optimise, optimiser_chart
-    from model.parameters import GRANT_INSTRUMENTS
-    from model.planning import (
+    from mfgplan.analysis.optimise import OptimiseSettings, optimise, optimiser_chart
+    from mfgplan.analysis.planning import (
         allocation_scenario,
         current_shares,
         objective,
         optimised_document,
         share_bounds,
     )
-    from model.runs import atomic_csv
-    from model.store import atomic_write_text
+    from mfgplan.calibration.forecast import fit_baseline
+    from mfgplan.inputs.parameters import GRANT_INSTRUMENTS
+    from mfgplan.runs.folders import atomic_csv
+    from mfgplan.runs.store import atomic_write_text
 
     (resolved,) = _load([args.scenario])
     scenario = _with_firms(resolved.scenario, args.firms)
@@ -1422,16 +1424,13 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    from calibration.forecast import fit_baseline
-    from model.ensemble import run_ensemble
-    from model.planning import (
+    from mfgplan.analysis.planning import (
         apply_factors,
         replicate_inputs,
         scenario_factors,
         uncertain_factors,
     )
-    from model.runs import atomic_csv
-    from model.sensitivity import (
+    from mfgplan.analysis.sensitivity import (
         Factor,
         morris_design,
         morris_indices,
@@ -1442,7 +1441,10 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         stability_warnings,
         tornado_chart,
     )
-    from model.targets import TARGETS
+    from mfgplan.analysis.targets import TARGETS
+    from mfgplan.calibration.forecast import fit_baseline
+    from mfgplan.runs.ensemble import run_ensemble
+    from mfgplan.runs.folders import atomic_csv
 
     (resolved,) = _load([args.scenario])
     scenario = _with_firms(resolved.scenario, args.firms)
@@ -1532,7 +1534,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from model.parameters import catalogue
+    from mfgplan.inputs.parameters import catalogue
 
     rows = catalogue()
     if args.format == "json":

@@ -2,7 +2,7 @@
 
 A scenario file is untrusted input. It is read with explicit limits (size, nesting, aliases),
 with the YAML safe loader minus every tag that would construct an object, with duplicate keys
-rejected, and validated against the parameter catalogue (:class:`model.parameters.Scenario`).
+rejected, and validated against the parameter catalogue (:class:`mfgplan.inputs.parameters.Scenario`).
 Every problem found is reported at once as ``file:line: field: message``.
 
 A file may name a ``baseline`` (a path relative to it, ``.yaml`` optional): the file's values
@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from calibration.paramfile import ParameterFileError, ParameterSample, load_parameter_file
-from model.parameters import Scenario
+from mfgplan.calibration.paramfile import ParameterFileError, ParameterSample, load_parameter_file
+from mfgplan.inputs.parameters import Scenario
 
 __all__ = [
     "MAX_ALIASES",

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from model.behaviour import expit, logit
-from model.economy import ReplicateRecord
-from model.sectors import sector_arrays
+from mfgplan.economy.economy import ReplicateRecord
+from mfgplan.economy.rules import expit, logit
+from mfgplan.inputs.sectors import sector_arrays
 
 __all__ = ["INDICATORS", "anchor"]
 

@@ -15,14 +15,14 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from calibration.forecast import BaselineFit, fit_baseline
-from calibration.paramfile import ParameterSample, set_for_replicate
-from model import __version__
-from model.anchoring import INDICATORS, anchor
-from model.economy import ManufacturingEconomy
-from model.parallel import EnsembleJob, Failure, iter_outcomes
-from model.parameters import GRANT_INSTRUMENTS, Scenario
-from model.sectors import SECTORS
+from mfgplan.calibration.forecast import BaselineFit, fit_baseline
+from mfgplan.calibration.paramfile import ParameterSample, set_for_replicate
+from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario
+from mfgplan.inputs.sectors import SECTORS
+from mfgplan.parallel import EnsembleJob, Failure, iter_outcomes
+from mfgplan.provenance import __version__
+from mfgplan.runs.anchoring import INDICATORS, anchor
 
 __all__ = [
     "VARIABLES",
@@ -185,7 +185,7 @@ def dataset_skeleton(
 ) -> xr.Dataset:
     """The results dataset without replicate data: coordinates, allocation and attributes.
 
-    Shared by the in-memory ensemble and the chunked writer (:mod:`model.store`), so both give
+    Shared by the in-memory ensemble and the chunked writer (:mod:`mfgplan.runs.store`), so both give
     the same labelled file.
     """
     years = np.arange(scenario.base_year, scenario.horizon + 1)
@@ -203,7 +203,7 @@ def dataset_skeleton(
     )
     ds["year"].attrs = {"units": "year", "long_name": "calendar year (base year included)"}
     ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
-    ds["sector"].attrs = {"long_name": "sector group (model.sectors.SECTORS)"}
+    ds["sector"].attrs = {"long_name": "sector group (mfgplan.inputs.sectors.SECTORS)"}
     ds["instrument"].attrs = {"long_name": "grant instrument of the provincial programme"}
     sets = [set_for_replicate(r, parameters.size) if parameters else -1 for r in ids]
     ds = ds.assign_coords(parameter_set=("replicate", np.asarray(sets, dtype=np.int64)))
@@ -344,7 +344,7 @@ def run_ensemble(
         Which replicates to run (default ``range(replicates)``).
     workers, scheduler
         Local worker processes, or the address of a dask.distributed scheduler
-        (:func:`model.parallel.iter_outcomes`); the results do not depend on either.
+        (:func:`mfgplan.parallel.iter_outcomes`); the results do not depend on either.
     parameters, explicit
         The calibrated sample replicates draw their behavioural parameters from, and the
         parameters the scenario sets itself (see :func:`replicate_scenario`).

@@ -2,7 +2,7 @@
 
 A forecast of an indicator in a year is an ensemble of samples (model replicates, or paths of
 a benchmark time-series model); an observation is one figure of
-:func:`calibration.observed.read_observed` / :func:`calibration.observed.shipped_observations`.
+:func:`mfgplan.calibration.observed.read_observed` / :func:`mfgplan.calibration.observed.shipped_observations`.
 Each pair is scored with
 
 - the continuous ranked probability score (CRPS, in the indicator's SI unit; lower is better),
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from calibration.forecast import TRANSFORMS
+from mfgplan.calibration.forecast import TRANSFORMS
 
 __all__ = [
     "RW_SIGMA_FLOOR",
@@ -159,7 +159,7 @@ def score_rows(
     Parameters
     ----------
     observations
-        Frame as from :func:`calibration.observed.read_observed` (columns ``indicator``,
+        Frame as from :func:`mfgplan.calibration.observed.read_observed` (columns ``indicator``,
         ``year``, ``value_si``, ``period``, ``approximate``, ``proxy``).
     samples
         ``(indicator, year) -> samples`` in the observations' SI units.
@@ -308,7 +308,7 @@ def summarise_by_indicator(table: pd.DataFrame, include_approximate: bool = True
 
 
 class _Target(Protocol):
-    """What :func:`verdict_rows` reads of a target (e.g. :class:`model.targets.Target`)."""
+    """What :func:`verdict_rows` reads of a target (e.g. :class:`mfgplan.analysis.targets.Target`)."""
 
     @property
     def name(self) -> str: ...
@@ -328,7 +328,7 @@ def verdict_rows(
     """Did the forecast call each plan target right?
 
     A target is met when ``value >= threshold`` in its year (all of the plan's targets are
-    floors, :mod:`model.targets`). For each target whose indicator and year have both an
+    floors, :mod:`mfgplan.analysis.targets`). For each target whose indicator and year have both an
     observation and samples, the observed outcome is compared with the forecast's verdict
     ``probability >= 0.5``, where ``probability`` is the share of samples ``>= threshold``.
     If the year has several observations (full-year and partial), the full-year one is used.

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibration import series as _series
+from mfgplan.calibration import series as _series
 
 __all__ = [
     "ALIASES",
@@ -287,7 +287,7 @@ def shipped_observations(as_of: int) -> pd.DataFrame:
     """Observations in the shipped history after ``as_of``, in the format of :func:`read_observed`.
 
     Rows of ``calibration/data/jiangxi_history.csv`` (read with
-    :func:`calibration.series.load_history`) whose year is after ``as_of`` and whose indicator
+    :func:`mfgplan.calibration.series.load_history`) whose year is after ``as_of`` and whose indicator
     is a model indicator, directly or through :data:`ALIASES`; other indicators of the file
     (GDP, secondary-industry value added, national comparators, ...) are skipped. Where an
     ``(indicator, year, period)`` has several vintages the ``first`` one is kept (the figure as

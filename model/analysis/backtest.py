@@ -7,7 +7,7 @@ For an as-of year ``A`` (:func:`backtest_one`):
    ``calibration/params/as-of-A.json``, a file the user names, or a fresh calibration);
 3. the statistical baseline is fitted on the data up to ``A`` only, the ensemble is run, and
    each observation after ``A`` is scored: median, 5-95% band, whether it is inside, and the
-   CRPS (:mod:`calibration.scoring`);
+   CRPS (:mod:`mfgplan.calibration.scoring`);
 4. the same scores for a plain statsmodels ETS forecast of the same history points (the
    benchmark a time-series analyst would use), and the target verdicts where the
    observations reach a target year.
@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from calibration.forecast import BaselineFit, fit_baseline
-from calibration.paramfile import ParameterSample
-from calibration.scoring import ets_samples, score_rows, summarise, verdict_rows
-from model.parameters import Scenario
+from mfgplan.calibration.forecast import BaselineFit, fit_baseline
+from mfgplan.calibration.paramfile import ParameterSample
+from mfgplan.calibration.scoring import ets_samples, score_rows, summarise, verdict_rows
+from mfgplan.inputs.parameters import Scenario
 
 __all__ = [
     "BacktestResult",
@@ -167,8 +167,8 @@ def backtest_one(
 ) -> BacktestResult:
     """Project ``scenario`` from ``as_of`` and score it and the ETS benchmark against
     ``observations`` (rows after ``as_of``; see the module docstring)."""
-    from model.ensemble import run_ensemble
-    from model.targets import TARGETS
+    from mfgplan.analysis.targets import TARGETS
+    from mfgplan.runs.ensemble import run_ensemble
 
     rebased = rebase(scenario, as_of)
     fit = fit_baseline(as_of=as_of, horizon=max(rebased.horizon, as_of + 1))

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mfgplan import paths
+
 __all__ = ["DATA_FILE", "DataError", "load_history", "series"]
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "jiangxi_history.csv"
+DATA_FILE = paths.DATA_FILE
 
 REQUIRED = (
     "indicator",

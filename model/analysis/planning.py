@@ -14,9 +14,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from calibration.paramfile import ParameterSample
-from model.parameters import GRANT_INSTRUMENTS, Behaviour, Scenario, catalogue, count_limits
-from model.targets import TARGETS, Target
+from mfgplan.analysis.targets import TARGETS, Target
+from mfgplan.calibration.paramfile import ParameterSample
+from mfgplan.inputs.parameters import (
+    GRANT_INSTRUMENTS,
+    Behaviour,
+    Scenario,
+    catalogue,
+    count_limits,
+)
 
 __all__ = [
     "Objective",
@@ -205,7 +211,7 @@ def optimised_document(
     amount per line when every year gets the same, else one per year."""
     import yaml
 
-    from model.scenario import scenario_document
+    from mfgplan.inputs.scenario import scenario_document
 
     best = allocation_scenario(scenario, shares, year_shares, title=title)
     data = scenario_document(best)

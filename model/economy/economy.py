@@ -1,15 +1,15 @@
 """The agent-based model: Jiangxi's above-scale industrial enterprises under a scenario.
 
 :class:`ManufacturingEconomy` is a Mesa model holding the state and the order of a quarterly
-step (ODD section 3). Firm state lives in :class:`~model.firms.FirmTable` arrays and projects in
-:class:`~model.projects.ProjectBook`; the economics are the pure functions of
-:mod:`model.behaviour` and :mod:`model.instruments`.
+step (ODD section 3). Firm state lives in :class:`~mfgplan.economy.firms.FirmTable` arrays and projects in
+:class:`~mfgplan.economy.projects.ProjectBook`; the economics are the pure functions of
+:mod:`mfgplan.economy.rules` and :mod:`mfgplan.economy.calls`.
 
 Each replicate carries two worlds on the same random draws (ODD 7.1): the **actual** world with
 the scenario's programme and the **baseline** world without it. The population, value added
 without the programme (``va_base``), entry and exit do not depend on the programme, so the two
 worlds differ only by what the programme changes: projects it induces, awards, spillovers,
-cluster entrants. The anchoring step (:mod:`model.anchoring`) sets the baseline world on the
+cluster entrants. The anchoring step (:mod:`mfgplan.runs.anchoring`) sets the baseline world on the
 statistical forecast and adds the programme's effect on top.
 """
 
@@ -22,13 +22,13 @@ from math import ceil
 import mesa
 import numpy as np
 
-from model import behaviour as rules
-from model.firms import FirmTable, ProjectType
-from model.instruments import merit_score, run_call
-from model.ledger import GrantLedger
-from model.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
-from model.projects import ProjectBook
-from model.sectors import CITIES, SECTORS, city_shares, sector_arrays
+from mfgplan.economy import rules
+from mfgplan.economy.calls import merit_score, run_call
+from mfgplan.economy.firms import FirmTable, ProjectType
+from mfgplan.economy.ledger import GrantLedger
+from mfgplan.economy.projects import ProjectBook
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
+from mfgplan.inputs.sectors import CITIES, SECTORS, city_shares, sector_arrays
 
 __all__ = [
     "PROJECT_INSTRUMENTS",
@@ -148,7 +148,7 @@ class ManufacturingEconomy(mesa.Model):
         The validated scenario.
     baseline
         One draw of the statistical baseline: ``{indicator: array over years base..horizon}``
-        (see :func:`calibration.forecast.BaselineFit.simulate_paths`). Used here for the real
+        (see :func:`mfgplan.calibration.forecast.BaselineFit.simulate_paths`). Used here for the real
         growth of value added and the base-year levels the population is scaled to.
     seed
         The replicate's SeedSequence; the named :data:`STREAMS` are spawned from it.
@@ -482,7 +482,7 @@ class ManufacturingEconomy(mesa.Model):
         """Project opportunities arrive; firms decide with and without the programme (ODD 7.3).
 
         Both worlds use the same uniform ``u``: ``adopt_w = feasible_w and u < P_w`` with
-        ``P_w = expit((NPV_w/I - c_0)/tau_i)`` (:func:`model.behaviour.adoption_probability`).
+        ``P_w = expit((NPV_w/I - c_0)/tau_i)`` (:func:`mfgplan.economy.rules.adoption_probability`).
         """
         b = self.behaviour
         f = self.firms
@@ -644,7 +644,7 @@ class ManufacturingEconomy(mesa.Model):
         in_programme: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The project instrument each project would apply to, its award and the expected
-        subsidy share (:func:`model.behaviour.effective_subsidy`); ``-1`` where none."""
+        subsidy share (:func:`mfgplan.economy.rules.effective_subsidy`); ``-1`` where none."""
         n = slots.size
         best = np.full(n, -1, dtype=np.int8)
         best_award = np.zeros(n)

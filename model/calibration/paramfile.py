@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from model.parameters import Behaviour, catalogue
-from model.store import atomic_write_text
+from mfgplan.inputs.parameters import Behaviour, catalogue
+from mfgplan.runs.store import atomic_write_text
 
 __all__ = [
     "REPLICATES_PER_SET",

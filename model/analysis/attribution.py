@@ -37,8 +37,8 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from model.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
-from model.scenario import first_problem
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
+from mfgplan.inputs.scenario import first_problem
 
 __all__ = [
     "INSTRUMENTS",

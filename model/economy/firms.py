@@ -20,7 +20,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from model.economy import ManufacturingEconomy
+    from mfgplan.economy.economy import ManufacturingEconomy
 
 __all__ = ["FIELDS", "Enterprise", "FirmTable", "ProjectType"]
 
@@ -39,8 +39,8 @@ class ProjectType:
 FIELDS: dict[str, tuple[str, str, str]] = {
     "alive": ("bool", "-", "slot holds a live above-scale firm"),
     "firm_id": ("int64", "-", "identity, unique over the run"),
-    "sector": ("int8", "-", "sector group code (model.sectors.SECTORS)"),
-    "city": ("int8", "-", "prefecture-level city code (model.sectors.CITIES)"),
+    "sector": ("int8", "-", "sector group code (mfgplan.inputs.sectors.SECTORS)"),
+    "city": ("int8", "-", "prefecture-level city code (mfgplan.inputs.sectors.CITIES)"),
     "ownership": ("int8", "-", "0 state-owned, 1 private, 2 foreign-invested"),
     "age": ("int16", "quarters", "quarters since entry (0 for the 2015 population)"),
     "va_base": ("float64", "yuan/year, 2015 prices", "value added without the programme"),

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from model.money import parse_money
+from mfgplan.inputs.money import parse_money
 
 __all__ = [
     "GRANT_INSTRUMENTS",

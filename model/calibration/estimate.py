@@ -3,7 +3,7 @@
 The method (``calibration/METHOD.md`` gives the reasoning and every assumption):
 
 1. **Prior.** Every behavioural parameter with a plausible range in the catalogue
-   (``prior=(lo, hi)`` in :mod:`model.parameters`) gets a triangular prior on ``[lo, hi]`` with
+   (``prior=(lo, hi)`` in :mod:`mfgplan.inputs.parameters`) gets a triangular prior on ``[lo, hi]`` with
    its mode at the catalogue default (the literature's central value).
 2. **Design.** ``N`` scrambled Sobol points in the unit cube of all these parameters are mapped
    through the priors' quantile functions (Owen 1998), so every draw varies every parameter:
@@ -27,7 +27,7 @@ The method (``calibration/METHOD.md`` gives the reasoning and every assumption):
    effective sample size ``(Σw)^2 / Σw^2``; a systematic resample of ``S`` parameter sets is
    the posterior sample that ensembles draw from.
 
-Only data up to the as-of year is read (:func:`calibration.series.load_history` cuts it);
+Only data up to the as-of year is read (:func:`mfgplan.calibration.series.load_history` cuts it);
 :func:`calibrate` records every row it used.
 """
 
@@ -49,11 +49,11 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from calibration.forecast import BaselineFit, fit_baseline
-from calibration.paramfile import FORMAT, FORMAT_VERSION
-from calibration.series import load_history, series
-from model.behaviour import logit
-from model.parameters import GRANT_INSTRUMENTS, Behaviour, Scenario, catalogue
+from mfgplan.calibration.forecast import BaselineFit, fit_baseline
+from mfgplan.calibration.paramfile import FORMAT, FORMAT_VERSION
+from mfgplan.calibration.series import load_history, series
+from mfgplan.economy.rules import logit
+from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Behaviour, Scenario, catalogue
 
 __all__ = [
     "CalibrationJob",
@@ -205,7 +205,7 @@ def wls_slope(years: np.ndarray, x: np.ndarray, sd: np.ndarray) -> tuple[float, 
 def data_moments(history: pd.DataFrame) -> list[DataMoment]:
     """The trends the history supports: every moment with two or more years of data.
 
-    ``history`` is :func:`calibration.series.load_history` output (already cut at the as-of
+    ``history`` is :func:`mfgplan.calibration.series.load_history` output (already cut at the as-of
     year). Partial-year figures count with their larger error (assumption A4).
     """
     out = []
@@ -282,7 +282,7 @@ def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
     (common random numbers): the statistical baseline path and the model's draws are the same
     across sets, so differences between sets come from the parameters.
     """
-    from model.economy import ManufacturingEconomy
+    from mfgplan.economy.economy import ManufacturingEconomy
 
     behaviour = job.scenario.behaviour.model_copy(
         update={n: float(v) for n, v in zip(job.names, values, strict=True)}
@@ -349,7 +349,7 @@ def simulate_draws(
                 progress(block.shape[0])
         return out
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["model.economy", "calibration.estimate"])
+    context.set_forkserver_preload(["mfgplan.economy.economy", "mfgplan.calibration.estimate"])
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(job,)
     ) as pool:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from model.parallel import Failure
+from mfgplan.parallel import Failure
 
 __all__ = ["ReplicateStore", "RunMismatchError", "atomic_write_text", "write_results"]
 
@@ -144,7 +144,7 @@ def write_results(
 ) -> None:
     """Write ``results.nc`` from stored replicates, ``CHUNK`` replicates at a time.
 
-    ``skeleton`` carries coordinates and attributes (:func:`model.ensemble.dataset_skeleton`);
+    ``skeleton`` carries coordinates and attributes (:func:`mfgplan.runs.ensemble.dataset_skeleton`);
     ``loader(r)`` returns replicate ``r``'s arrays. The file is written under a temporary name
     and renamed when complete.
     """

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from calibration.series import load_history, series
+from mfgplan.calibration.series import load_history, series
 
 __all__ = ["BaselineFit", "DriftModel", "fit_baseline", "fit_drift", "forecast_dataset"]
 
@@ -517,7 +517,7 @@ def write_forecast(
     seed: int = 20160114,
 ) -> Path:  # fmt: skip
     """Write ``forecast.nc`` and fan charts to ``out_dir`` (built as ``out_dir.partial``)."""
-    from model.charts import fan_chart
+    from mfgplan.report.charts import fan_chart
 
     ds = forecast_dataset(as_of, horizon, n_paths, seed)
     fit = fit_baseline(as_of=as_of, horizon=max(horizon, as_of + 1))

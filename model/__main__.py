@@ -1,0 +1,7 @@
+"""``python -m mfgplan``: the mfgplan command."""
+
+import sys
+
+from mfgplan.cli import main
+
+sys.exit(main())
