@@ -23,7 +23,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from mfgplan.calibration.forecast import BaselineFit
-    from mfgplan.calibration.paramfile import ParameterSample
+    from mfgplan.inputs.sample import ParameterSample
     from mfgplan.inputs.parameters import Scenario
 
 __all__ = [

@@ -44,7 +44,7 @@ def plan() -> Scenario:
 
 def no_programme_scenario() -> Scenario:
     """The plan's defaults with every provincial instrument switched off."""
-    from mfgplan.inputs.parameters import GRANT_INSTRUMENTS
+    from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 
     return Scenario.model_validate(
         {

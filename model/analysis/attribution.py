@@ -37,7 +37,9 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
+from mfgplan.inputs.fields import expand_yearly
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.scenario import first_problem
 
 __all__ = [

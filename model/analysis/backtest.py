@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.calibration.paramfile import ParameterSample
+from mfgplan.inputs.sample import ParameterSample
 from mfgplan.calibration.scoring import ets_samples, score_rows, summarise, verdict_rows
 from mfgplan.inputs.parameters import Scenario
 

@@ -50,10 +50,12 @@ from scipy import stats
 from scipy.stats import qmc
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.calibration.paramfile import FORMAT, FORMAT_VERSION
+from mfgplan.inputs.sample import FORMAT, FORMAT_VERSION
 from mfgplan.calibration.series import load_history, series
 from mfgplan.economy.rules import logit
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Behaviour, Scenario, catalogue
+from mfgplan.inputs.behaviour import Behaviour
+from mfgplan.inputs.parameters import Scenario, catalogue
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 
 __all__ = [
     "CalibrationJob",

@@ -797,7 +797,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     from mfgplan.analysis.backtest import backtest_one, rebase, summary_table
     from mfgplan.calibration.observed import ObservedError, read_observed, shipped_observations
-    from mfgplan.calibration.paramfile import ParameterFileError, load_parameter_file
+    from mfgplan.inputs.sample import ParameterFileError, load_parameter_file
     from mfgplan.inputs.scenario import first_problem
 
     years = _as_of_list(args.as_of)
@@ -915,7 +915,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 def _fresh_calibration(year: int, folder: Path, args: argparse.Namespace) -> Any:
     """Calibrate at ``year`` (no parameter file for it) into ``folder``; return the sample."""
-    from mfgplan.calibration.paramfile import load_parameter_file
+    from mfgplan.inputs.sample import load_parameter_file
 
     path = folder / f".as-of-{year}.json"
     _calibrate_into(path, year, draws=1024, workers=args.workers, quiet=args.quiet)
@@ -1198,7 +1198,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         share_bounds,
     )
     from mfgplan.calibration.forecast import fit_baseline
-    from mfgplan.inputs.parameters import GRANT_INSTRUMENTS
+    from mfgplan.inputs.programme import GRANT_INSTRUMENTS
     from mfgplan.runs.folders import atomic_csv
     from mfgplan.runs.store import atomic_write_text
 

@@ -27,7 +27,9 @@ from mfgplan.economy.calls import merit_score, run_call
 from mfgplan.economy.firms import FirmTable, ProjectType
 from mfgplan.economy.ledger import GrantLedger
 from mfgplan.economy.projects import ProjectBook
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario, expand_yearly
+from mfgplan.inputs.fields import expand_yearly
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sectors import CITIES, SECTORS, city_shares, sector_arrays
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 A scenario file is untrusted input. It is read with explicit limits (size, nesting, aliases),
 with the YAML safe loader minus every tag that would construct an object, with duplicate keys
-rejected, and validated against the parameter catalogue (:class:`mfgplan.inputs.parameters.Scenario`).
+rejected, and validated against the parameter catalogue
+(:class:`mfgplan.inputs.parameters.Scenario`).
 Every problem found is reported at once as ``file:line: field: message``.
 
 A file may name a ``baseline`` (a path relative to it, ``.yaml`` optional): the file's values
@@ -23,8 +24,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mfgplan.calibration.paramfile import ParameterFileError, ParameterSample, load_parameter_file
+from mfgplan.files import InputFileError, read_bounded
 from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.sample import ParameterFileError, ParameterSample, load_parameter_file
 
 __all__ = [
     "MAX_ALIASES",
@@ -213,16 +215,9 @@ def _read_document(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         return ScenarioError([Problem(name, line, fld, message)])
 
     try:
-        if not path.exists():
-            raise fail("file not found")
-        if not path.is_file():
-            raise fail("not a regular file")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise fail(f"file is {size} bytes, more than the {MAX_BYTES}-byte limit")
-        raw = path.read_bytes()
-    except OSError as err:
-        raise fail(f"cannot read ({err.strerror or err})") from None
+        raw = read_bounded(path, MAX_BYTES)
+    except InputFileError as err:
+        raise fail(str(err)) from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise fail("UTF-16 or UTF-32 text: save the file as UTF-8")
     if b"\x00" in raw:

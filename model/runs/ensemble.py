@@ -16,9 +16,10 @@ import numpy as np
 import xarray as xr
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.calibration.paramfile import ParameterSample, set_for_replicate
+from mfgplan.inputs.sample import ParameterSample, set_for_replicate
 from mfgplan.economy.economy import ManufacturingEconomy
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sectors import SECTORS
 from mfgplan.parallel import EnsembleJob, Failure, iter_outcomes
 from mfgplan.provenance import __version__

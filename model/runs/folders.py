@@ -176,10 +176,10 @@ def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:
     One row per indicator, year and quantity (``level``: the projection with the programme;
     ``programme_effect``: its difference from the no-programme projection of the same
     replicate). ``parameter_share`` is the parameter variance over the total
-    (:func:`mfgplan.calibration.paramfile.variance_split`); the rest is the statistical baseline's
+    (:func:`mfgplan.inputs.sample.variance_split`); the rest is the statistical baseline's
     uncertainty and the model's own shocks. ``None`` when the run used no parameter sample.
     """
-    from mfgplan.calibration.paramfile import variance_split
+    from mfgplan.inputs.sample import variance_split
     from mfgplan.runs.anchoring import INDICATORS
 
     if "parameter_set" not in ds.coords or (ds["parameter_set"].values < 0).any():

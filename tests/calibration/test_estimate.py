@@ -11,13 +11,8 @@ import pandas as pd
 import pytest
 
 from mfgplan.calibration import estimate, series
-from mfgplan.calibration.paramfile import (
-    ParameterFileError,
-    load_parameter_file,
-    set_for_replicate,
-    variance_split,
-    write_parameter_file,
-)
+from mfgplan.calibration.paramfile import write_parameter_file
+from mfgplan.inputs.sample import ParameterFileError, load_parameter_file, set_for_replicate, variance_split
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
 from mfgplan.runs.ensemble import replicate_scenario
 
@@ -241,7 +236,7 @@ def test_bad_parameter_files(tmp_path, content, message):
 
 
 def test_missing_parameter_file_and_wrong_year(tmp_path, small_calibration):
-    with pytest.raises(ScenarioError, match=r"s\.yaml:3: calibration: .*cannot read"):
+    with pytest.raises(ScenarioError, match=r"s\.yaml:3: calibration: .*nowhere.json: file not found"):
         load_scenario(_scenario_with(tmp_path, "nowhere.json"))
     doc = estimate.to_document(small_calibration, {})
     doc["as_of"] = 2013
@@ -262,7 +257,8 @@ def test_shipped_parameter_files_load_and_match_their_year():
 
 
 def test_prior_ranges_are_inside_the_catalogue_bounds():
-    from mfgplan.inputs.parameters import Behaviour, catalogue
+    from mfgplan.inputs.behaviour import Behaviour
+    from mfgplan.inputs.parameters import catalogue
 
     bounds = {row["name"]: row["bounds"] for row in catalogue(Behaviour, prefix="")}
     for p in estimate.priors():

@@ -137,7 +137,7 @@ def test_bad_as_of_exit_2(tmp_path, capsys, as_of):
 
 
 def test_calibrate_never_replaces_the_shipped_file_unasked(tmp_path, monkeypatch, capsys):
-    from mfgplan.calibration.paramfile import load_parameter_file
+    from mfgplan.inputs.sample import load_parameter_file
 
     monkeypatch.chdir(tmp_path)
     shipped = ROOT / "calibration" / "params" / "as-of-2015.json"
@@ -161,7 +161,7 @@ def test_calibrate_refuses_bad_draws_and_existing_file(tmp_path, capsys):
 
 
 def test_calibrate_command_writes_a_loadable_file(tmp_path, capsys):
-    from mfgplan.calibration.paramfile import load_parameter_file
+    from mfgplan.inputs.sample import load_parameter_file
 
     out = tmp_path / "p.json"
     assert main(["calibrate", "--as-of", "2013", "--draws", "8", "--sample", "4", "--out",

@@ -78,7 +78,8 @@ def test_adoption_probability_in_unit_interval_and_monotone(x, s, scale):
 # -- whole-model properties on generated scenarios ------------------------------------------------
 
 from mfgplan.economy.economy import ManufacturingEconomy  # noqa: E402
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario  # noqa: E402
+from mfgplan.inputs.parameters import Scenario  # noqa: E402
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS  # noqa: E402
 from tests.conftest import flat_baseline  # noqa: E402
 
 RULES = ["merit", "lottery", "first_come", "city_quota"]

@@ -8,7 +8,8 @@ import pytest
 import xarray as xr
 
 from mfgplan.analysis.attribution import INSTRUMENTS, OUTCOMES, Variant, attribution_table, variants
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS, Scenario
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 
 YEARS = np.arange(2015, 2026)
 N_REP = 6

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mfgplan.economy.economy import ManufacturingEconomy
-from mfgplan.inputs.parameters import GRANT_INSTRUMENTS
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from tests.conftest import flat_baseline, no_programme_scenario
 
 N_FIRMS = 1500
