@@ -1,11 +1,13 @@
 """The classic-Mesa rendering of the firm rules: the production model's oracle and yardstick.
 
-:class:`ClassicEconomy` runs the same scenario as :class:`mfgplan.economy.economy.ManufacturingEconomy`
-the way a textbook Mesa model would: one :class:`FirmAgent` (a ``mesa.Agent``) per enterprise,
-each phase of the quarter run agent by agent with ``AgentSet.shuffle_do`` and scalar arithmetic,
-and a ``DataCollector`` whose reporters walk the agents. What it renders this way are the firm
-rules: production, R&D and innovation, project arrival and the two-world adoption decision, and
-exit. Programme-level steps that are queues over the applicants (calls, financing in slot order,
+:class:`ClassicEconomy` runs the same scenario as
+:class:`mfgplan.economy.economy.ManufacturingEconomy` with the firm phases rendered the way a
+textbook Mesa model would (:class:`ClassicFirmDynamics`, plugged in through the economy's
+``firm_dynamics`` seam): one :class:`FirmAgent` (a ``mesa.Agent``) per enterprise, each phase
+of the quarter run agent by agent with ``AgentSet.shuffle_do`` and scalar arithmetic, and a
+``DataCollector`` whose reporters walk the agents. What it renders this way are the firm rules:
+production, R&D and innovation, project arrival and the two-world adoption decision, and exit.
+Programme-level steps that are queues over the applicants (calls, financing in slot order,
 payments, the ledger) and entry are the production code itself: they are one shared process, not
 a firm's rule, and sharing them keeps the two renderings comparable line for line.
 
@@ -28,19 +30,20 @@ import mesa
 import numpy as np
 
 from mfgplan.economy import rules
-from mfgplan.economy.economy import ManufacturingEconomy, Proposals
+from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.economy.firm_dynamics import FirmDynamics, Proposals
 from mfgplan.economy.firms import ProjectType
 from mfgplan.inputs.parameters import Scenario
 
-__all__ = ["ClassicEconomy", "FirmAgent"]
+__all__ = ["ClassicEconomy", "ClassicFirmDynamics", "FirmAgent"]
 
 
 class FirmAgent(mesa.Agent):
     """One enterprise; its state lives at ``slot`` of the model's firm table."""
 
-    model: ClassicEconomy
+    model: ManufacturingEconomy
 
-    def __init__(self, model: ClassicEconomy, slot: int) -> None:
+    def __init__(self, model: ManufacturingEconomy, slot: int) -> None:
         super().__init__(model)
         self.slot = int(slot)
         self.arrives = False
@@ -58,13 +61,13 @@ class FirmAgent(mesa.Agent):
         b = m.behaviour
         sd = b.idiosyncratic_sd
         rel = m.sectors["relative_growth"][f.sector[i]]
-        f.va_base[i] *= np.exp((m.step_growth + rel) / 4 + 0.5 * sd * m.draw_shock[i]
+        f.va_base[i] *= np.exp((m.dynamics.step_growth + rel) / 4 + 0.5 * sd * m.dynamics.draw_shock[i]
                                - 0.5 * (0.5 * sd) ** 2)  # fmt: skip
         for pending, uplift in (
             (f.pending_capital, f.uplift_capital),
             (f.pending_tfp, f.uplift_tfp),
         ):
-            moved = pending[i] * m.ramp
+            moved = pending[i] * m.dynamics.ramp
             uplift[i] += moved
             pending[i] -= moved
         f.uplift_capital[i] *= 1.0 - b.capital_depreciation
@@ -86,21 +89,21 @@ class FirmAgent(mesa.Agent):
         va_actual = f.va(i, b.cnc_tfp_effect)
         va_base = f.va_base[i]
         for va, rd, response in (
-            (va_actual, f.rd, m.rd_response[0]),
-            (va_base, f.rd_base, m.rd_response[1]),
+            (va_actual, f.rd, m.dynamics.rd_response[0]),
+            (va_base, f.rd_base, m.dynamics.rd_response[1]),
         ):
             revenue = va / b.va_to_revenue
             desired = f.rd_intensity_ref[i] * revenue * (response if claiming else 1.0)
             rd[i] = rd[i] + b.rd_adjustment_speed * (desired - rd[i])
-        u = m.draw_innovation[i]
-        boost = b.innovation_centre_spillover * m.centres[f.sector[i]]
+        u = m.dynamics.draw_innovation[i]
+        boost = b.innovation_centre_spillover * m.province.centres[f.sector[i]]
         for va, rd, sei, ht, bst in (
             (va_actual, f.rd, f.sei, f.hightech, boost),
             (va_base, f.rd_base, f.sei_base, f.hightech_base, 0.0),
         ):
             revenue = max(va / b.va_to_revenue, 1.0)
             p = rules.innovation_probability(
-                rd[i] / revenue, m.reference_rd_intensity, b.innovation_rate, bst
+                rd[i] / revenue, m.population.reference_rd_intensity, b.innovation_rate, bst
             )
             if u < p:
                 sei[i] += b.sei_upgrade_step * (1.0 - sei[i])
@@ -115,13 +118,13 @@ class FirmAgent(mesa.Agent):
         i = self.slot
         b = m.behaviour
         s, c = int(f.sector[i]), int(f.city[i])
-        cell_firms = max(m._cell_firm_count[s, c], 1.0)
+        cell_firms = max(m.dynamics.cell_firm_count[s, c], 1.0)
         extra = (
-            b.demonstration_effect * m.demo_count[s, c] / (cell_firms / 100.0)
-            + b.base_effect * m.base_cell[s, c]
-            + b.park_effect * m.park_cell[s, c]
+            b.demonstration_effect * m.province.demo_count[s, c] / (cell_firms / 100.0)
+            + b.base_effect * m.province.base_cell[s, c]
+            + b.park_effect * m.province.park_cell[s, c]
         )
-        u = m.draw_arrival[i]
+        u = m.dynamics.draw_arrival[i]
         self.arrives_without_programme = bool(u < b.project_arrival_rate)
         self.arrives = bool(u < min(b.project_arrival_rate + extra, 0.95))
 
@@ -131,7 +134,7 @@ class FirmAgent(mesa.Agent):
         f = m.firms
         i = self.slot
         b = m.behaviour
-        u_type, z_size, u_adopt, u_apply, u_abandon = m.draw_project[self.slot]
+        u_type, z_size, u_adopt, u_apply, u_abandon = m.dynamics.draw_project[self.slot]
         only_actual = not self.arrives_without_programme
         shares = np.cumsum(b.project_type_shares)
         kind = min(int(np.searchsorted(shares, u_type * shares[-1], side="right")), 3)
@@ -147,7 +150,7 @@ class FirmAgent(mesa.Agent):
         build = int(b.build_quarters[kind])
         tau = m.spec.national_policy.corporate_income_tax_rate
         hurdle = f.hurdle[i]
-        size_rel = f.va_base[i] / m.median_va
+        size_rel = f.va_base[i] / m.population.median_va
         scale = rules.logit_scale(b.investment_elasticity) * (
             size_rel ** (-b.small_firm_responsiveness) if size_rel < 1.0 else 1.0
         )
@@ -157,16 +160,16 @@ class FirmAgent(mesa.Agent):
         )  # fmt: skip
         npv0_per_yuan = npv0 / investment
         p0 = rules.adoption_probability(npv0_per_yuan, b.real_options_premium, scale)
-        instrument, award, subsidy_share = m._best_instrument(
-            m.step_year,
+        instrument, award, subsidy_share = m.province.offers(
+            m.dynamics.step_year,
             np.array([i]),
             np.array([kind], dtype=np.int8),
             np.array([investment]),
             np.array([hurdle]),
             np.array([build]),
-            m.step_in_programme,
+            m.dynamics.step_in_programme,
         )
-        cost_cut = b.base_cost_reduction * m.base_cell[f.sector[i], f.city[i]]
+        cost_cut = b.base_cost_reduction * m.province.base_cell[f.sector[i], f.city[i]]
         npv1 = rules.project_npv(
             f.va(i, b.cnc_tfp_effect), investment * (1.0 - cost_cut), gain, b.cash_flow_per_va,
             tau, hurdle, build, b.project_life_years, subsidy_share[0],
@@ -199,9 +202,9 @@ class FirmAgent(mesa.Agent):
         m = self.model
         i = self.slot
         hazard = rules.exit_hazard(
-            m.behaviour.exit_rate, m.firms.va_base[i] / m.step_median, period_years=1.0
+            m.behaviour.exit_rate, m.firms.va_base[i] / m.dynamics.step_median, period_years=1.0
         )
-        self.exiting = bool(m.draw_exit[i] < hazard)
+        self.exiting = bool(m.dynamics.draw_exit[i] < hazard)
 
     @property
     def value_added(self) -> float:
@@ -209,20 +212,18 @@ class FirmAgent(mesa.Agent):
         return float(self.model.firms.va(self.slot, self.model.behaviour.cnc_tfp_effect))
 
 
-class ClassicEconomy(ManufacturingEconomy):
-    """The production model's scenario and state, with the firm rules run agent by agent."""
+class ClassicFirmDynamics(FirmDynamics):
+    """The firm phases agent by agent: one :class:`FirmAgent` per live firm, ``shuffle_do``.
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        baseline: Mapping[str, np.ndarray],
-        seed: np.random.SeedSequence,
-        n_firms: int,
-    ) -> None:
+    Plugged into the economy through its ``firm_dynamics`` seam; it draws each stream once per
+    phase, as the production rendering does, and the agents read their own element.
+    """
+
+    def __init__(self, model: ManufacturingEconomy) -> None:
+        super().__init__(model)
         self.by_slot: dict[int, FirmAgent] = {}
-        super().__init__(scenario, baseline, seed, n_firms)
         for slot in self.firms.live_slots():
-            self.by_slot[int(slot)] = FirmAgent(self, int(slot))
+            self.by_slot[int(slot)] = FirmAgent(model, int(slot))
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "enterprises": lambda m: len(m.agents),
@@ -234,23 +235,20 @@ class ClassicEconomy(ManufacturingEconomy):
             }
         )
 
-    def _record(self, yi: int) -> None:
-        super()._record(yi)
-        if yi > 0:
-            self.datacollector.collect(self)
-
     # -- the firm phases, agent by agent ---------------------------------------------------------
 
-    def _produce(self, year: int, quarter: int) -> None:
+    def produce(self, year: int, quarter: int) -> None:
+        """Production and the uplifts' ramp, agent by agent."""
         f = self.firms
         self.draw_shock = self.streams["production"].standard_normal(f.high_water)
         yi = year - int(self.years[0])
         self.step_growth = np.log1p(self.baseline_path["industrial_va_growth"][yi])
         self.ramp = -np.expm1(-1.0 / self.behaviour.output_ramp_quarters)
-        self.agents.shuffle_do("produce")
-        self.cohort_va *= np.exp((self.step_growth + self.sectors["relative_growth"]) / 4)
+        self.model.agents.shuffle_do("produce")
+        self.grow_cohorts(self.step_growth)
 
-    def _research(self, year: int) -> None:
+    def research(self, year: int) -> None:
+        """R&D's partial adjustment and the innovation draw, agent by agent."""
         b = self.behaviour
         f = self.firms
         tax = self.spec.national_policy
@@ -270,32 +268,35 @@ class ClassicEconomy(ManufacturingEconomy):
         # the production model draws the innovation uniforms after the R&D update; the stream
         # is the agents' own, so drawing first changes nothing
         self.draw_innovation = self.streams["innovation"].random(hw)
-        self.agents.shuffle_do("research")
+        self.model.agents.shuffle_do("research")
         perf = np.flatnonzero(f.alive[:hw] & f.rd_performer[:hw])
         claiming = f.claims_deduction[perf] & f.taxable[perf]
+        tax_year = self.model.recorder.tax_year
         for world, rd, sd in ((0, f.rd, sd_actual), (1, f.rd_base, sd_base)):
-            self._tax_year[world] += float((cit * sd * rd[perf][claiming]).sum() / 4.0)
+            tax_year[world] += float((cit * sd * rd[perf][claiming]).sum() / 4.0)
 
-    def _projects(self, year: int, t: int, in_programme: bool) -> None:
+    def invest(self, year: int, t: int, in_programme: bool) -> None:
+        """Arrival and valuation agent by agent; financing and the book are shared."""
         f = self.firms
+        agents = self.model.agents
         self.draw_arrival = self.streams["arrival"].random(f.high_water)
-        self._count_cell_firms()
-        self.agents.shuffle_do("consider_project")
-        arriving = sorted(a.slot for a in self.agents if a.arrives)
+        self.count_cell_firms()
+        agents.shuffle_do("consider_project")
+        arriving = sorted(a.slot for a in agents if a.arrives)
         if not arriving:
             return
         cand = np.asarray(arriving, dtype=np.intp)
         only_actual = np.array([not self.by_slot[s].arrives_without_programme for s in arriving])
-        draws = self._project_draws(only_actual)
+        draws = self.project_draws(only_actual)
         self.draw_project = {s: tuple(draws[:, k]) for k, s in enumerate(arriving)}
         self.step_year, self.step_in_programme = year, in_programme
-        self.agents.select(lambda a: a.arrives).shuffle_do("evaluate_project")
+        agents.select(lambda a: a.arrives).shuffle_do("evaluate_project")
         proposals = [self.by_slot[s].proposal for s in arriving]
 
         def column(name: str, dtype: Any = float) -> np.ndarray:
             return np.array([p[name] for p in proposals], dtype=dtype)  # type: ignore[index]
 
-        self._settle_projects(
+        self.settle_projects(
             year,
             t,
             in_programme,
@@ -308,16 +309,36 @@ class ClassicEconomy(ManufacturingEconomy):
             ),
         )  # fmt: skip
 
-    def _demography(self, year: int) -> None:
+    def demography(self, year: int) -> None:
+        """Exit agent by agent, entry shared; the DataCollector records the year."""
         f = self.firms
-        hw = f.high_water
-        self.draw_exit = self.streams["exit"].random(hw)
+        self.draw_exit = self.streams["exit"].random(f.high_water)
         live = f.live_slots()
         self.step_median = float(np.median(f.va_base[live]))
-        self.agents.shuffle_do("consider_exit")
-        exits = np.asarray(sorted(a.slot for a in self.agents if a.exiting), dtype=np.intp)
-        self._exit(exits, year)
+        self.model.agents.shuffle_do("consider_exit")
+        exits = np.asarray(sorted(a.slot for a in self.model.agents if a.exiting), dtype=np.intp)
+        self.exit_firms(exits, year)
         for slot in exits:
             self.by_slot.pop(int(slot)).remove()
-        for slot in self._enter():
-            self.by_slot[int(slot)] = FirmAgent(self, int(slot))
+        for slot in self.enter():
+            self.by_slot[int(slot)] = FirmAgent(self.model, int(slot))
+        # the year's state is final: what the record will show at the end of this step
+        self.datacollector.collect(self.model)
+
+
+class ClassicEconomy(ManufacturingEconomy):
+    """The production economy with the classic firm dynamics plugged in (nothing overridden)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        baseline: Mapping[str, np.ndarray],
+        seed: np.random.SeedSequence,
+        n_firms: int,
+    ) -> None:
+        super().__init__(scenario, baseline, seed, n_firms, firm_dynamics=ClassicFirmDynamics)
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """The classic dynamics' DataCollector (one row per projected year)."""
+        return self.dynamics.datacollector

@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.reference import ClassicEconomy  # noqa: E402
 from mfgplan.calibration.forecast import fit_baseline  # noqa: E402
 from mfgplan.economy.economy import ManufacturingEconomy  # noqa: E402
+from mfgplan.economy.replicate import replicate_seed  # noqa: E402
 from mfgplan.inputs.scenario import load_scenario  # noqa: E402
-from mfgplan.runs.ensemble import replicate_seed  # noqa: E402
 
 PLAN = ROOT / "scenarios" / "plan-2016.yaml"
 

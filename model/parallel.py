@@ -23,8 +23,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from mfgplan.calibration.forecast import BaselineFit
-    from mfgplan.inputs.sample import ParameterSample
     from mfgplan.inputs.parameters import Scenario
+    from mfgplan.inputs.sample import ParameterSample
 
 __all__ = [
     "EnsembleJob",

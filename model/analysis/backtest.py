@@ -26,9 +26,9 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.inputs.sample import ParameterSample
 from mfgplan.calibration.scoring import ets_samples, score_rows, summarise, verdict_rows
 from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.sample import ParameterSample
 
 __all__ = [
     "BacktestResult",

@@ -15,10 +15,10 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.analysis.targets import TARGETS, Target
-from mfgplan.inputs.sample import ParameterSample
 from mfgplan.inputs.behaviour import Behaviour
 from mfgplan.inputs.parameters import Scenario, catalogue, count_limits
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.sample import ParameterSample
 
 __all__ = [
     "Objective",

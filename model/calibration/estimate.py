@@ -50,12 +50,13 @@ from scipy import stats
 from scipy.stats import qmc
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.inputs.sample import FORMAT, FORMAT_VERSION
 from mfgplan.calibration.series import load_history, series
+from mfgplan.economy.replicate import simulate_replicate
 from mfgplan.economy.rules import logit
 from mfgplan.inputs.behaviour import Behaviour
 from mfgplan.inputs.parameters import Scenario, catalogue
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.sample import FORMAT, FORMAT_VERSION
 
 __all__ = [
     "CalibrationJob",
@@ -280,24 +281,17 @@ def _slope(series_: np.ndarray) -> float:
 def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
     """Moments of the no-programme world for one parameter set, shape ``(replicates, moments)``.
 
-    Replicate ``k`` uses ``SeedSequence(root_seed, spawn_key=(k,))`` for every parameter set
-    (common random numbers): the statistical baseline path and the model's draws are the same
+    Replicate ``k`` is :func:`mfgplan.economy.replicate.simulate_replicate` with root seed
+    ``root_seed`` for every parameter set (common random numbers): the statistical baseline path and the model's draws are the same
     across sets, so differences between sets come from the parameters.
     """
-    from mfgplan.economy.economy import ManufacturingEconomy
-
     behaviour = job.scenario.behaviour.model_copy(
         update={n: float(v) for n, v in zip(job.names, values, strict=True)}
     )
     scenario = job.scenario.model_copy(update={"behaviour": behaviour})
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
     out = np.empty((job.replicates, len(job.moments)))
     for k in range(job.replicates):
-        seed = np.random.SeedSequence(job.root_seed, spawn_key=(k,))
-        path_seed, model_seed = seed.spawn(2)
-        paths = job.fit.simulate_paths(years, 1, np.random.Generator(np.random.PCG64(path_seed)))
-        baseline = {name: np.asarray(v)[0] for name, v in paths.items()}
-        record = ManufacturingEconomy(scenario, baseline, model_seed, job.n_firms).run()
+        _, record = simulate_replicate(scenario, job.fit, job.root_seed, k, job.n_firms)
         for j, moment in enumerate(job.moments):
             series_, transform = SIMULATED[moment]
             values = getattr(record, series_)

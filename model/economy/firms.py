@@ -1,8 +1,8 @@
-"""Enterprise state as a struct of arrays, and thin Mesa agent views into it.
+"""Enterprise state as a struct of arrays.
 
 All firm state lives in :class:`FirmTable`: one NumPy array per variable, one slot per firm,
 slots of exited firms reused by entrants (a ``firm_id`` keeps identities apart). The step never
-builds agent objects; :class:`Enterprise` views exist for inspection and tests.
+builds agent objects.
 
 State comes in pairs where the programme can change it: ``cnc`` / ``cnc_base``,
 ``sei`` / ``sei_base``, ``hightech`` / ``hightech_base``, ``rd`` / ``rd_base``. The ``_base``
@@ -14,15 +14,9 @@ uplifts are what programme-induced projects added.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import mesa
 import numpy as np
 
-if TYPE_CHECKING:
-    from mfgplan.economy.economy import ManufacturingEconomy
-
-__all__ = ["FIELDS", "Enterprise", "FirmTable", "ProjectType"]
+__all__ = ["FIELDS", "FirmTable", "ProjectType"]
 
 
 class ProjectType:
@@ -39,8 +33,8 @@ class ProjectType:
 FIELDS: dict[str, tuple[str, str, str]] = {
     "alive": ("bool", "-", "slot holds a live above-scale firm"),
     "firm_id": ("int64", "-", "identity, unique over the run"),
-    "sector": ("int8", "-", "sector group code (mfgplan.inputs.sectors.SECTORS)"),
-    "city": ("int8", "-", "prefecture-level city code (mfgplan.inputs.sectors.CITIES)"),
+    "sector": ("int8", "-", "sector group code (index of mfgplan.inputs.sectors.SECTORS)"),
+    "city": ("int8", "-", "prefecture-level city code (index of mfgplan.inputs.sectors.CITIES)"),
     "ownership": ("int8", "-", "0 state-owned, 1 private, 2 foreign-invested"),
     "age": ("int16", "quarters", "quarters since entry (0 for the 2015 population)"),
     "va_base": ("float64", "yuan/year, 2015 prices", "value added without the programme"),
@@ -66,6 +60,9 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "prior_support": ("bool", "-", "has received a provincial award"),
     "im_demo": ("bool", "-", "is an intelligent-manufacturing demonstration firm"),
     "it_demo": ("bool", "-", "is an IT-integration demonstration firm"),
+    "sei_logit": ("float64", "log-odds", "latent SEI share before the province-wide offset"),
+    "hightech_logit": ("float64", "log-odds", "latent high-tech share before the offset"),
+    "cnc_logit": ("float64", "log-odds", "latent CNC share before the offset"),
 }
 
 
@@ -95,6 +92,9 @@ class FirmTable:
     uplift_tfp: np.ndarray
     cnc: np.ndarray
     cnc_base: np.ndarray
+    sei_logit: np.ndarray
+    hightech_logit: np.ndarray
+    cnc_logit: np.ndarray
 
     def _grow(self, needed: int) -> None:
         new_cap = max(self.capacity * 2, needed)
@@ -148,26 +148,3 @@ class FirmTable:
         if cnc_tfp_effect:
             log_gain = log_gain + cnc_tfp_effect * (self.cnc[slots] - self.cnc_base[slots])
         return self.va_base[slots] * np.exp(log_gain)
-
-
-class Enterprise(mesa.Agent):
-    """A read-only view of one firm's state for inspection; never stepped.
-
-    Built by :meth:`ManufacturingEconomy.enterprise`; attribute access reads the arrays, so a
-    view always shows the current state of its slot.
-    """
-
-    def __init__(self, model: ManufacturingEconomy, slot: int) -> None:
-        super().__init__(model)
-        self.slot = int(slot)
-        self.unique_id = int(model.firms.firm_id[slot])
-
-    def __getattr__(self, name: str) -> object:
-        if name in FIELDS:
-            return getattr(self.model.firms, name)[self.slot].item()
-        raise AttributeError(name)
-
-    @property
-    def value_added(self) -> float:
-        """Value added with the programme [yuan/year, 2015 prices]."""
-        return float(self.model.firms.va(np.array([self.slot]))[0])

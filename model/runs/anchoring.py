@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mfgplan.economy.economy import ReplicateRecord
+from mfgplan.economy.record import ReplicateRecord
 from mfgplan.economy.rules import expit, logit
 from mfgplan.inputs.sectors import sector_arrays
 

@@ -16,10 +16,10 @@ import numpy as np
 import xarray as xr
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.inputs.sample import ParameterSample, set_for_replicate
-from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.economy.replicate import simulate_replicate
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.sample import ParameterSample, set_for_replicate
 from mfgplan.inputs.sectors import SECTORS
 from mfgplan.parallel import EnsembleJob, Failure, iter_outcomes
 from mfgplan.provenance import __version__
@@ -32,17 +32,11 @@ __all__ = [
     "assemble",
     "dataset_skeleton",
     "default_n_firms",
-    "replicate_seed",
     "resolve_job",
     "run_ensemble",
     "run_ensembles",
     "run_replicate",
 ]
-
-
-def replicate_seed(root_seed: int, replicate: int) -> np.random.SeedSequence:
-    """Seed of replicate ``replicate``: the ``replicate``-th child of the root SeedSequence."""
-    return np.random.SeedSequence(root_seed, spawn_key=(replicate,))
 
 
 def default_n_firms(fit: BaselineFit) -> int:
@@ -81,14 +75,7 @@ def run_replicate(
     """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor
     (see module doc)."""
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
-    seed = replicate_seed(root_seed, replicate)
-    path_seed, model_seed = seed.spawn(2)
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    rng = np.random.Generator(np.random.PCG64(path_seed))
-    paths = fit.simulate_paths(years, 1, rng)
-    baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
-    model = ManufacturingEconomy(scenario, baseline, model_seed, n_firms)
-    record = model.run()
+    baseline, record = simulate_replicate(scenario, fit, root_seed, replicate, n_firms)
     out = anchor(baseline, record)
     ledger = record.ledger
     pad = np.zeros((1, len(GRANT_INSTRUMENTS), len(SECTORS)))

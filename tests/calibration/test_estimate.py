@@ -12,7 +12,12 @@ import pytest
 
 from mfgplan.calibration import estimate, series
 from mfgplan.calibration.paramfile import write_parameter_file
-from mfgplan.inputs.sample import ParameterFileError, load_parameter_file, set_for_replicate, variance_split
+from mfgplan.inputs.sample import (
+    ParameterFileError,
+    load_parameter_file,
+    set_for_replicate,
+    variance_split,
+)
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
 from mfgplan.runs.ensemble import replicate_scenario
 
@@ -236,7 +241,9 @@ def test_bad_parameter_files(tmp_path, content, message):
 
 
 def test_missing_parameter_file_and_wrong_year(tmp_path, small_calibration):
-    with pytest.raises(ScenarioError, match=r"s\.yaml:3: calibration: .*nowhere.json: file not found"):
+    with pytest.raises(
+        ScenarioError, match=r"s\.yaml:3: calibration: .*nowhere.json: file not found"
+    ):
         load_scenario(_scenario_with(tmp_path, "nowhere.json"))
     doc = estimate.to_document(small_calibration, {})
     doc["as_of"] = 2013

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mfgplan.economy.economy import ReplicateRecord
 from mfgplan.economy.ledger import GrantLedger
+from mfgplan.economy.record import ReplicateRecord
 from mfgplan.inputs.sectors import SECTORS, sector_arrays
 from mfgplan.runs.anchoring import anchor
 

@@ -79,7 +79,7 @@ def test_shares_in_unit_interval_and_stocks_non_negative(plan_run):
 def test_counts_of_the_plan_are_respected(plan_run):
     model, rec = plan_run
     awards = dict(zip(GRANT_INSTRUMENTS, rec.awards.sum(axis=1), strict=True))
-    ins = model.instruments
+    ins = model.province.rules
     assert awards["intelligent_mfg_demo_award"] <= ins.intelligent_mfg_demo_award.total_awards
     assert awards["it_integration_demo_award"] <= ins.it_integration_demo_award.total_awards
     assert awards["sei_cluster_guiding_fund"] <= ins.sei_cluster_guiding_fund.clusters
@@ -98,7 +98,7 @@ def test_retrofit_awards_follow_the_rule(plan_run):
     pb = model.projects
     k = GRANT_INSTRUMENTS.index("tech_retrofit_grant")
     won = (pb.view("instrument") == k) & (pb.view("award") > 0)
-    rule = model.instruments.tech_retrofit_grant
+    rule = model.province.rules.tech_retrofit_grant
     expected = np.minimum(rule.matching_rate * pb.view("investment")[won], rule.cap)
     np.testing.assert_allclose(pb.view("award")[won], expected)
     assert (pb.view("investment")[won] >= rule.min_investment).all()

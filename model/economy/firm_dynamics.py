@@ -1,0 +1,436 @@
+"""What the firms do in a quarter: produce, do R&D, take up projects, complete them, enter, exit.
+
+:class:`FirmDynamics` is the firms' side of a replicate; its public methods are the firm phases
+of :meth:`mfgplan.economy.economy.ManufacturingEconomy.step` (ODD 3 and 7.2-7.4, 7.6-7.7). The
+decision rules are the pure functions of :mod:`mfgplan.economy.rules`; where the programme
+enters (offers, financing, lapses of awards) the phases ask the province
+(:class:`mfgplan.economy.programme.ProvincialProgramme`).
+
+**The seam.** An economy is built with a firm-dynamics class
+(``ManufacturingEconomy(..., firm_dynamics=FirmDynamics)``): a subclass may render the phases
+:meth:`~FirmDynamics.produce`, :meth:`~FirmDynamics.research`,
+:meth:`~FirmDynamics.invest` and :meth:`~FirmDynamics.demography` its own way (the
+classic-Mesa reference in ``benchmarks/reference.py`` does, agent by agent) and reuse the
+shared steps :meth:`~FirmDynamics.count_cell_firms`, :meth:`~FirmDynamics.project_draws`,
+:meth:`~FirmDynamics.settle_projects`, :meth:`~FirmDynamics.exit_firms` and
+:meth:`~FirmDynamics.enter`. A rendering must draw the same streams in the same order to give
+the same results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mfgplan.economy import rules
+from mfgplan.economy.firms import ProjectType
+from mfgplan.inputs.fields import expand_yearly
+from mfgplan.inputs.sectors import CITIES, SECTORS
+
+if TYPE_CHECKING:
+    from mfgplan.economy.economy import ManufacturingEconomy
+
+__all__ = ["FirmDynamics", "Proposals"]
+
+N_SECTORS = len(SECTORS)
+N_CITIES = len(CITIES)
+
+
+@dataclass
+class Proposals:
+    """Projects that arrived in a quarter and what each firm decided, in slot order."""
+
+    firm: np.ndarray  #: slots of the firms
+    kind: np.ndarray  #: ProjectType
+    ratio: np.ndarray  #: investment / capital
+    investment: np.ndarray  #: yuan
+    build: np.ndarray  #: quarters
+    npv0_per_yuan: np.ndarray  #: NPV per yuan without the programme
+    instrument: np.ndarray  #: best instrument index, -1 for none
+    award: np.ndarray  #: award under that instrument's rule, yuan
+    cost_with_programme: np.ndarray  #: investment net of the IM-base cost reduction, yuan
+    capacity: np.ndarray  #: borrowing capacity, yuan
+    feasible0: np.ndarray  #: fundable without the programme
+    adopt0: np.ndarray  #: adopted without the programme
+    wants1: np.ndarray  #: wanted with the programme (before financing)
+    u_apply: np.ndarray
+    u_abandon: np.ndarray
+
+
+class FirmDynamics:
+    """The firm phases of a quarter (see module doc).
+
+    Parameters
+    ----------
+    model
+        The economy: firms, projects, the province, streams and the recorder are its.
+    """
+
+    def __init__(self, model: ManufacturingEconomy) -> None:
+        scenario = model.spec
+        self.model = model
+        self.spec = scenario
+        self.behaviour = scenario.behaviour
+        self.population = model.population
+        self.firms = model.population.firms
+        self.projects = model.projects
+        self.sectors = model.sectors
+        self.streams = model.streams
+        self.years = model.years
+        self.baseline_path = model.baseline_path
+        #: R&D super-deduction rate in each projected year (national policy) [fraction]
+        self.super_deduction = expand_yearly(
+            scenario.national_policy.rd_super_deduction_rate,
+            range(scenario.base_year + 1, scenario.horizon + 1),
+            field="rd_super_deduction_rate",
+        )
+        #: live firms per (sector, city) cell, counted at each quarter's project arrivals
+        self.cell_firm_count = np.zeros((N_SECTORS, N_CITIES))
+
+    # -- production ----------------------------------------------------------------------------
+
+    def produce(self, year: int, quarter: int) -> None:
+        """Value added without the programme grows with the statistical baseline (ODD 7.2).
+
+        .. math:: \\ln Y^0_{i,t+1} = \\ln Y^0_{i,t} + (g_y + g_s)/4 + \\sigma\\epsilon/2
+
+        ``g_y`` the baseline's real growth of industrial VA in the year, ``g_s`` the sector's
+        relative growth, ``sigma_eps`` the annual idiosyncratic sd (Gibrat shocks). The uplifts
+        of programme-induced projects ramp in and their capital part depreciates; the CNC share
+        of key processes drifts up by ``cnc_drift`` of the remaining gap a quarter (Battisti &
+        Stoneman 2005), in both worlds. Cluster-fund cohorts grow with their sector.
+        """
+        rng = self.streams["production"]
+        f = self.firms
+        hw = f.high_water
+        shock = rng.standard_normal(hw)
+        yi = year - int(self.years[0])
+        g = np.log1p(self.baseline_path["industrial_va_growth"][yi])
+        rel = self.sectors["relative_growth"][f.sector[:hw]]
+        sd = self.behaviour.idiosyncratic_sd
+        # the mean-preserving correction keeps E[Y] growing at g
+        # every slot is updated (a free slot's value is never read and is cleared on reuse)
+        f.va_base[:hw] *= np.exp((g + rel) / 4 + 0.5 * sd * shock - 0.5 * (0.5 * sd) ** 2)
+        ramp = -np.expm1(-1.0 / self.behaviour.output_ramp_quarters)
+        for name in ("capital", "tfp"):
+            pending = getattr(f, f"pending_{name}")
+            uplift = getattr(f, f"uplift_{name}")
+            moved = pending[:hw] * ramp
+            uplift[:hw] += moved
+            pending[:hw] -= moved
+        f.uplift_capital[:hw] *= 1.0 - self.behaviour.capital_depreciation
+        # autonomous diffusion of CNC equipment (replacement investment), both worlds alike
+        drift = self.behaviour.cnc_drift
+        if drift:
+            f.cnc[:hw] += drift * (1.0 - f.cnc[:hw])
+            f.cnc_base[:hw] += drift * (1.0 - f.cnc_base[:hw])
+        self.grow_cohorts(g)
+
+    def grow_cohorts(self, growth: float) -> None:
+        """Cluster-fund cohorts grow with their sector: ``exp((g_y + g_s) / 4)`` a quarter."""
+        cohorts = self.model.province.cohorts
+        cohorts.va *= np.exp((growth + self.sectors["relative_growth"]) / 4)
+
+    # -- R&D and product upgrading ---------------------------------------------------------------
+
+    def research(self, year: int) -> None:
+        """R&D responds to the tax price; R&D draws product innovations (ODD 7.6)."""
+        b = self.behaviour
+        tax = self.spec.national_policy
+        f = self.firms
+        hw = f.high_water
+        # only R&D performers do R&D or innovate (about a fifth of firms): work on their slots
+        perf = np.flatnonzero(f.alive[:hw] & f.rd_performer[:hw])
+        claiming = f.claims_deduction[perf] & f.taxable[perf]
+        sd_actual = self.super_deduction[year]
+        sd_base = tax.counterfactual_rd_super_deduction_rate
+        cit = tax.corporate_income_tax_rate
+        # the tax price takes two values (claiming or not; rho = 1 for non-claimants), so the
+        # price response is evaluated once per world and claim status, not once per firm
+        reference_price = rules.tax_price(cit, sd_base, 1.0)
+        va_actual = f.va(perf, b.cnc_tfp_effect)
+        va_base = f.va_base[perf]
+        tax_year = self.model.recorder.tax_year
+        for world, va, rd_name, sd in (
+            (0, va_actual, "rd", sd_actual),
+            (1, va_base, "rd_base", sd_base),
+        ):
+            revenue = va / b.va_to_revenue
+            response = float(
+                rules.desired_rd(
+                    1.0, 1.0, rules.tax_price(cit, sd, 1.0), reference_price, b.rd_price_elasticity
+                )
+            )
+            desired = f.rd_intensity_ref[perf] * revenue * np.where(claiming, response, 1.0)
+            rd = getattr(f, rd_name)
+            new_rd = rd[perf] + b.rd_adjustment_speed * (desired - rd[perf])
+            rd[perf] = new_rd
+            tax_year[world] += float((cit * sd * new_rd[claiming]).sum() / 4.0)
+        # innovation: the same uniform decides in both worlds (one draw per slot)
+        u = self.streams["innovation"].random(hw)[perf]
+        boost = b.innovation_centre_spillover * self.model.province.centres[f.sector[perf]]
+        for va, rd_name, sei_name, ht_name, bst in (
+            (va_actual, "rd", "sei", "hightech", boost),
+            (va_base, "rd_base", "sei_base", "hightech_base", 0.0),
+        ):
+            revenue = np.maximum(va / b.va_to_revenue, 1.0)
+            intensity = getattr(f, rd_name)[perf] / revenue
+            p = rules.innovation_probability(
+                intensity, self.population.reference_rd_intensity, b.innovation_rate, bst
+            )
+            hit = perf[u < p]
+            sei = getattr(f, sei_name)
+            ht = getattr(f, ht_name)
+            sei[hit] += b.sei_upgrade_step * (1.0 - sei[hit])
+            ht[hit] += b.hightech_upgrade_step * (1.0 - ht[hit])
+
+    # -- investment projects ---------------------------------------------------------------------
+
+    def im_hazard_boost(self, slots: np.ndarray) -> np.ndarray:
+        """Extra quarterly hazard of intelligent-equipment projects from demonstration firms,
+        IM bases and demonstration parks in the firm's sector and city (ODD 7.4)."""
+        b = self.behaviour
+        f = self.firms
+        province = self.model.province
+        cell_firms = np.maximum(self.cell_firm_count, 1.0)
+        # the same sum evaluated once per (sector, city) cell, then gathered for each firm
+        cell_boost = (
+            b.demonstration_effect * province.demo_count / (cell_firms / 100.0)
+            + b.base_effect * province.base_cell
+            + b.park_effect * province.park_cell
+        )
+        return cell_boost.ravel()[f.sector[slots].astype(np.intp) * N_CITIES + f.city[slots]]
+
+    def invest(self, year: int, t: int, in_programme: bool) -> None:
+        """Project opportunities arrive; firms decide with and without the programme (ODD 7.3).
+
+        Both worlds use the same uniform ``u``: ``adopt_w = feasible_w and u < P_w`` with
+        ``P_w = expit((NPV_w/I - c_0)/tau_i)`` (:func:`mfgplan.economy.rules.adoption_probability`).
+        """
+        b = self.behaviour
+        f = self.firms
+        hw = f.high_water
+        u_arrive = self.streams["arrival"].random(hw)
+        live = f.alive[:hw]
+        self.count_cell_firms()
+        rate = b.project_arrival_rate
+        idx = np.flatnonzero(live)
+        extra = self.im_hazard_boost(idx)
+        arrive_base = u_arrive[idx] < rate
+        arrive_actual = u_arrive[idx] < np.minimum(rate + extra, 0.95)
+        cand = idx[arrive_actual]
+        if cand.size == 0:
+            return
+        only_actual = ~arrive_base[arrive_actual]
+        u_type, z_size, u_adopt, u_apply, u_abandon = self.project_draws(only_actual)
+        shares = np.cumsum(b.project_type_shares)
+        kind = np.searchsorted(shares, u_type * shares[-1], side="right").astype(np.int8)
+        kind = np.minimum(kind, 3)
+        kind[only_actual] = ProjectType.INTELLIGENT
+        capital = b.capital_output_ratio * f.va_base[cand]
+        ratio = np.exp(b.project_size_log_mean + b.project_size_log_sd * z_size)
+        investment = ratio * capital
+        tfp = np.where(
+            (kind == ProjectType.RETROFIT) | (kind == ProjectType.INTELLIGENT),
+            b.retrofit_tfp_effect,
+            0.0,
+        )
+        cap_part, tfp_part = rules.project_log_output_gain(ratio, b.capital_elasticity, tfp)
+        gain = cap_part + tfp_part
+        build = np.asarray(b.build_quarters)[kind]
+        tau = self.spec.national_policy.corporate_income_tax_rate
+        hurdle = f.hurdle[cand]
+        va_actual = f.va(cand, b.cnc_tfp_effect)
+        size_rel = f.va_base[cand] / self.population.median_va
+        scale = rules.logit_scale(b.investment_elasticity) * np.where(
+            size_rel < 1.0, size_rel ** (-b.small_firm_responsiveness), 1.0
+        )
+        npv0 = rules.project_npv(
+            f.va_base[cand], investment, gain, b.cash_flow_per_va, tau, hurdle, build,
+            b.project_life_years,
+        )  # fmt: skip
+        npv0_per_yuan = npv0 / investment
+        p0 = rules.adoption_probability(npv0_per_yuan, b.real_options_premium, scale)
+        # expected support in the actual world: the best instrument the project is eligible for
+        province = self.model.province
+        instrument, award, subsidy_share = province.offers(
+            year, cand, kind, investment, hurdle, build, in_programme
+        )
+        cost_cut = b.base_cost_reduction * province.base_cell[f.sector[cand], f.city[cand]]
+        npv1 = rules.project_npv(
+            va_actual, investment * (1.0 - cost_cut), gain, b.cash_flow_per_va, tau, hurdle,
+            build, b.project_life_years, subsidy_share,
+        )  # fmt: skip
+        p1 = rules.adoption_probability(npv1 / investment, b.real_options_premium, scale)
+        # liquidity: borrowing capacity per yuan of capital
+        lam = np.where(
+            f.ownership[cand] == 0, b.borrowing_capacity_soe, b.borrowing_capacity_private
+        )
+        capacity = lam * np.exp(f.liquidity[cand]) * capital
+        feasible0 = investment <= capacity
+        adopt0 = feasible0 & (u_adopt < p0) & ~only_actual
+        wants1 = u_adopt < p1
+        self.settle_projects(
+            year, t, in_programme,
+            Proposals(
+                cand, kind, ratio, investment, build, npv0_per_yuan, instrument, award,
+                investment * (1.0 - cost_cut), capacity, feasible0, adopt0, wants1, u_apply,
+                u_abandon,
+            ),
+        )  # fmt: skip
+
+    def count_cell_firms(self) -> None:
+        """Live firms per (sector, city) cell, for the demonstration effects."""
+        f = self.firms
+        hw = f.high_water
+        live = f.alive[:hw]
+        cell = f.sector[:hw][live].astype(np.intp) * N_CITIES + f.city[:hw][live]
+        self.cell_firm_count = (
+            np.bincount(cell, minlength=N_SECTORS * N_CITIES)
+            .reshape(N_SECTORS, N_CITIES)
+            .astype(float)
+        )
+
+    def project_draws(self, only_actual: np.ndarray) -> np.ndarray:
+        """Each arriving project's own draws ``[u_type, z_size, u_adopt, u_apply, u_abandon]``
+        (both worlds share them), projects in slot order.
+
+        Projects that arrive without the programme draw from the arrival and decision streams,
+        so their draws are the same in every scenario (common random numbers); projects only
+        the programme brings draw from the ``induced`` stream.
+        """
+        m = only_actual.size
+        draws = np.empty((5, m))
+        for rows, streams in (
+            (~only_actual, (self.streams["arrival"], self.streams["decision"])),
+            (only_actual, (self.streams["induced"], self.streams["induced"])),
+        ):
+            k = int(rows.sum())
+            if k:
+                draws[0, rows] = streams[0].random(k)
+                draws[1, rows] = streams[0].standard_normal(k)
+                draws[2:, rows] = streams[1].random((3, k))
+        return draws
+
+    def settle_projects(self, year: int, t: int, in_programme: bool, p: Proposals) -> None:
+        """Finance the projects that want it (first come first served, in slot order) and
+        record the projects adopted in either world."""
+        b = self.behaviour
+        f = self.firms
+        province = self.model.province
+        cand = p.firm
+        feasible1 = p.feasible0.copy()
+        equity = np.zeros(cand.size)
+        guarantee = np.zeros(cand.size)
+        if in_programme:
+            feasible1, equity, guarantee = province.finance(
+                year, cand, p.cost_with_programme, p.capacity, p.feasible0, p.wants1
+            )
+        adopt1 = feasible1 & p.wants1
+        keep = p.adopt0 | adopt1
+        if not keep.any():
+            return
+        rows = self.projects.add(int(keep.sum()))
+        pb = self.projects
+        sel = np.flatnonzero(keep)
+        pb.firm[rows] = cand[sel]
+        pb.firm_id[rows] = f.firm_id[cand[sel]]
+        pb.sector[rows] = f.sector[cand[sel]]
+        pb.kind[rows] = p.kind[sel]
+        pb.investment[rows] = p.investment[sel]
+        pb.investment_to_capital[rows] = p.ratio[sel]
+        pb.npv_per_yuan[rows] = p.npv0_per_yuan[sel]
+        pb.start[rows] = t
+        pb.done[rows] = t + p.build[sel]
+        pb.abandon[rows] = p.u_abandon[sel] > b.completion_probability
+        pb.in_actual[rows] = adopt1[sel]
+        pb.in_baseline[rows] = p.adopt0[sel]
+        pb.equity[rows] = equity[sel]
+        pb.guarantee_subsidy[rows] = guarantee[sel]
+        applies = (
+            adopt1[sel] & (p.instrument[sel] >= 0) & (p.u_apply[sel] < b.application_propensity)
+        )
+        pb.instrument[rows] = np.where(applies, p.instrument[sel], -1)
+        pb.apply_year[rows] = np.where(applies, year, 0)
+        province.hold_applications(rows, np.where(applies, p.award[sel], 0.0))
+
+    def complete(self, year: int, t: int) -> None:
+        """Projects reaching their completion date take effect or are abandoned (ODD 7.3)."""
+        pb = self.projects
+        n = pb.n
+        due = np.flatnonzero((pb.done[:n] == t) & ~pb.completed[:n])
+        if due.size == 0:
+            return
+        pb.completed[due] = True
+        b = self.behaviour
+        f = self.firms
+        abandoned = due[pb.abandon[due]]
+        self.model.province.release(abandoned, year)
+        ok = due[~pb.abandon[due]]
+        firm = pb.firm[ok]
+        ratio = pb.investment_to_capital[ok]
+        kind = pb.kind[ok]
+        additional = pb.in_actual[ok] & ~pb.in_baseline[ok]
+        tfp_rate = np.where(
+            (kind == ProjectType.RETROFIT) | (kind == ProjectType.INTELLIGENT),
+            b.retrofit_tfp_effect * (1.0 - b.subsidised_tfp_discount),
+            0.0,
+        )
+        cap_part, tfp_part = rules.project_log_output_gain(ratio, b.capital_elasticity, tfp_rate)
+        np.add.at(f.pending_capital, firm[additional], cap_part[additional])
+        np.add.at(f.pending_tfp, firm[additional], tfp_part[additional])
+        weight = np.select(
+            [kind == ProjectType.INTELLIGENT, kind == ProjectType.RETROFIT], [1.0, 0.5], 0.0
+        )
+        gain = b.cnc_gain_per_project * weight * np.minimum(ratio / 0.15, 1.0)
+        for flag, name in ((pb.in_actual[ok], "cnc"), (pb.in_baseline[ok], "cnc_base")):
+            arr = getattr(f, name)
+            sel = flag & (gain > 0)
+            np.add.at(arr, firm[sel], gain[sel] * (1.0 - arr[firm[sel]]))
+            np.clip(arr, 0.0, 1.0, out=arr)
+
+    # -- entry and exit --------------------------------------------------------------------------
+
+    def demography(self, year: int) -> None:
+        """Exit (size-dependent hazard) and entry (Poisson) of above-scale firms (ODD 7.7).
+
+        Run once a year, at the end of Q4: the above-scale register is revised annually (a
+        firm enters when its annual revenue passes 20 M yuan, leaves when it falls below or
+        closes). Both depend only on no-programme state, so the population is the same in every
+        scenario of a replicate.
+        """
+        b = self.behaviour
+        f = self.firms
+        hw = f.high_water
+        u = self.streams["exit"].random(hw)
+        live = f.alive[:hw]
+        median = float(np.median(f.va_base[:hw][live]))
+        hazard = rules.exit_hazard(b.exit_rate, f.va_base[:hw] / median, period_years=1.0)
+        self.exit_firms(np.flatnonzero(live & (u < hazard)), year)
+        self.enter()
+
+    def exit_firms(self, exits: np.ndarray, year: int) -> None:
+        """Remove firms ``exits`` (slots); their open projects end and awards lapse."""
+        f = self.firms
+        if exits.size:
+            f.alive[exits] = False
+            f.va_base[exits] = 0.0
+            pb = self.projects
+            n = pb.n
+            exiting = np.zeros(f.high_water, dtype=bool)
+            exiting[exits] = True
+            gone = exiting[pb.firm[:n]] & ~pb.closed[:n]
+            rows = np.flatnonzero(gone)
+            self.model.province.release(rows, year)
+            pb.completed[rows] = True
+            pb.abandon[rows] = True
+
+    def enter(self) -> np.ndarray:
+        """Entrants of the year (Poisson, rate per live firm); returns their slots."""
+        rng = self.streams["entry"]
+        n_new = int(rng.poisson(self.behaviour.entry_rate * self.firms.n_alive))
+        if n_new == 0:
+            return np.zeros(0, dtype=np.intp)
+        return self.population.add_entrants(n_new, rng)

@@ -1,0 +1,333 @@
+"""Each grant instrument's eligibility, call and what an award does (ODD 7.5).
+
+The rules (rates, caps, counts) are the scenario's (:mod:`mfgplan.inputs.programme`); this
+module says how each instrument applies them to the model's firms. Three kinds:
+
+- **Project instruments** (:data:`PROJECT_INSTRUMENTS`: technical retrofit, intelligent-
+  manufacturing demonstration, major projects) fund investment projects. When a project
+  arrives its firm sees what each instrument would offer (:meth:`ProjectInstrument.offer`) and
+  applies to the best; the Q4 call ranks the year's applications
+  (:meth:`mfgplan.economy.programme.ProvincialProgramme.project_calls`).
+- **Site instruments** (:data:`SITE_INSTRUMENTS`: cluster guiding funds, intelligent-
+  manufacturing bases, demonstration parks) select (sector, city) cells in a Q1 call.
+- **Firm instruments** (:data:`FIRM_INSTRUMENTS`: innovation centres, IT-integration
+  demonstration firms) select firms in a Q1 call.
+
+First-of-a-kind equipment subsidies and loan-guarantee subsidies are not calls: they are paid
+as sets are sold and as loans are guaranteed (:mod:`mfgplan.economy.programme`).
+
+Counts are phased evenly over the programme years: ``ceil(remaining count / remaining years)``
+each year (:func:`phased_count`).
+"""
+
+from __future__ import annotations
+
+from math import ceil
+from typing import TYPE_CHECKING, ClassVar, override
+
+import numpy as np
+
+from mfgplan.economy import rules
+from mfgplan.economy.firms import ProjectType
+
+if TYPE_CHECKING:
+    from mfgplan.economy.programme import ProvincialProgramme
+
+__all__ = [
+    "FIRM_INSTRUMENTS",
+    "PROJECT_INSTRUMENTS",
+    "SITE_INSTRUMENTS",
+    "FirmInstrument",
+    "ProjectInstrument",
+    "SiteInstrument",
+    "count_limit",
+    "phased_count",
+]
+
+#: the attribute of an instrument's rules that holds its count of awards (plan 三, 四(三))
+COUNT_FIELDS = ("total_awards", "projects", "clusters", "bases", "parks", "centres")
+
+
+def count_limit(rule: object) -> int | None:
+    """The plan's count of awards of an instrument, or None for an instrument without one."""
+    for attr in COUNT_FIELDS:
+        if hasattr(rule, attr):
+            return int(getattr(rule, attr))
+    return None
+
+
+def phased_count(remaining: int, years_left: int) -> int:
+    """Awards a Q1 call may make this year: ``min(ceil(remaining / years_left), remaining)``."""
+    return min(ceil(remaining / years_left), remaining)
+
+
+# -- project instruments ---------------------------------------------------------------------
+
+
+class ProjectInstrument:
+    """An instrument that funds investment projects (offered at arrival, awarded in Q4)."""
+
+    name: ClassVar[str]
+
+    def offer(
+        self,
+        p: ProvincialProgramme,
+        slots: np.ndarray,
+        kind: np.ndarray,
+        investment: np.ndarray,
+        revenue: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which arriving projects are eligible and the award each would get [yuan]."""
+        raise NotImplementedError
+
+    def awarded(self, p: ProvincialProgramme, firms: np.ndarray) -> None:
+        """What an award does to the winning firms besides the money (nothing by default)."""
+
+
+class TechRetrofitGrant(ProjectInstrument):
+    """Technical-retrofit grants: retrofit and intelligent-equipment projects above a minimum
+    investment get ``min(rate x investment, cap)`` (plan 四(三))."""
+
+    name = "tech_retrofit_grant"
+
+    @override
+    def offer(
+        self,
+        p: ProvincialProgramme,
+        slots: np.ndarray,
+        kind: np.ndarray,
+        investment: np.ndarray,
+        revenue: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        r = p.rules.tech_retrofit_grant
+        retrofit_like = (kind == ProjectType.RETROFIT) | (kind == ProjectType.INTELLIGENT)
+        return (
+            retrofit_like & (investment >= r.min_investment),
+            rules.award_amount(r.matching_rate, r.cap, investment),
+        )
+
+
+class IntelligentMfgDemoAward(ProjectInstrument):
+    """Intelligent-manufacturing demonstration awards: an intelligent-equipment project of a
+    firm with enough CNC share and revenue, not yet a demonstration firm, while awards are left,
+    gets ``min(rate x equipment share x investment, cap)``; the firm becomes a demonstration
+    firm of its (sector, city) cell (plan 三(二))."""
+
+    name = "intelligent_mfg_demo_award"
+
+    @override
+    def offer(
+        self,
+        p: ProvincialProgramme,
+        slots: np.ndarray,
+        kind: np.ndarray,
+        investment: np.ndarray,
+        revenue: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        d = p.rules.intelligent_mfg_demo_award
+        f = p.firms
+        return (
+            (kind == ProjectType.INTELLIGENT)
+            & (f.cnc[slots] >= d.min_cnc_share)
+            & (revenue >= d.min_revenue)
+            & ~f.im_demo[slots]
+            & (p.awards_used[self.name] < d.total_awards),
+            rules.award_amount(d.matching_rate, d.cap, investment * d.equipment_share),
+        )
+
+    @override
+    def awarded(self, p: ProvincialProgramme, firms: np.ndarray) -> None:
+        f = p.firms
+        f.im_demo[firms] = True
+        np.add.at(p.demo_count, (f.sector[firms], f.city[firms]), 1.0)
+
+
+class MajorProjectSupport(ProjectInstrument):
+    """Major-project support: a project of a priority sector above a minimum investment gets a
+    fixed sum (at most its investment) while projects are left (plan 四(三))."""
+
+    name = "major_project_support"
+
+    @override
+    def offer(
+        self,
+        p: ProvincialProgramme,
+        slots: np.ndarray,
+        kind: np.ndarray,
+        investment: np.ndarray,
+        revenue: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        m = p.rules.major_project_support
+        return (
+            (investment >= m.min_investment)
+            & p.sectors["priority"][p.firms.sector[slots]]
+            & (p.awards_used[self.name] < m.projects),
+            np.minimum(np.full(slots.size, m.support_per_project), investment),
+        )
+
+
+#: project instruments in the order a tie between their offers is broken (the first wins)
+PROJECT_INSTRUMENTS: tuple[ProjectInstrument, ...] = (
+    TechRetrofitGrant(),
+    IntelligentMfgDemoAward(),
+    MajorProjectSupport(),
+)
+
+
+# -- site instruments: (sector, city) cells ---------------------------------------------------
+
+
+class SiteInstrument:
+    """An instrument that selects (sector, city) cells with value added in a Q1 call and pays
+    each a lump sum; the cell is then marked in the programme's state."""
+
+    name: ClassVar[str]
+    #: the programme's boolean [sector, city] array of cells already selected
+    cells: ClassVar[str]
+
+    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+        """Which cells may apply, from the sector of each flattened cell."""
+        raise NotImplementedError
+
+    def amount(self, p: ProvincialProgramme) -> float:
+        """The lump sum per selected cell [yuan]."""
+        raise NotImplementedError
+
+    def awarded(self, p: ProvincialProgramme, sector: np.ndarray, amount: float) -> None:
+        """What a selection does besides marking the cell (nothing by default)."""
+
+
+class SEIClusterGuidingFund(SiteInstrument):
+    """Cluster guiding funds: priority-sector cells; each injection is meant to raise
+    ``leverage_target`` times its size in cluster-fund capital (plan 四(三))."""
+
+    name = "sei_cluster_guiding_fund"
+    cells = "cluster_cell"
+
+    @override
+    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+        return p.sectors["priority"][sector]
+
+    @override
+    def amount(self, p: ProvincialProgramme) -> float:
+        return p.rules.sei_cluster_guiding_fund.per_cluster
+
+    @override
+    def awarded(self, p: ProvincialProgramme, sector: np.ndarray, amount: float) -> None:
+        capital = amount * p.rules.sei_cluster_guiding_fund.leverage_target
+        np.add.at(p.cluster_capital, sector, capital)
+        np.add.at(p.cluster_uninvested, sector, capital)
+
+
+class IntelligentMfgBaseGrant(SiteInstrument):
+    """Intelligent-manufacturing bases: cells of priority sectors in key areas (plan 三(三))."""
+
+    name = "intelligent_mfg_base_grant"
+    cells = "base_cell"
+
+    @override
+    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+        return p.sectors["priority"][sector] & p.sectors["key_area"][sector]
+
+    @override
+    def amount(self, p: ProvincialProgramme) -> float:
+        return p.rules.intelligent_mfg_base_grant.per_base
+
+
+class PlatformAndParkSubsidy(SiteInstrument):
+    """Platforms and demonstration parks: manufacturing cells (plan 三(三))."""
+
+    name = "platform_and_park_subsidy"
+    cells = "park_cell"
+
+    @override
+    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+        return p.sectors["manufacturing"][sector]
+
+    @override
+    def amount(self, p: ProvincialProgramme) -> float:
+        return p.rules.platform_and_park_subsidy.per_park
+
+
+#: site instruments in the order of their Q1 calls
+SITE_INSTRUMENTS: tuple[SiteInstrument, ...] = (
+    SEIClusterGuidingFund(),
+    IntelligentMfgBaseGrant(),
+    PlatformAndParkSubsidy(),
+)
+
+
+# -- firm instruments --------------------------------------------------------------------------
+
+
+class FirmInstrument:
+    """An instrument that selects firms in a Q1 call."""
+
+    name: ClassVar[str]
+
+    def call(self, p: ProvincialProgramme, year: int, t: int, live: np.ndarray, n_now: int) -> None:
+        """Run this year's call over the live firms ``live`` for at most ``n_now`` awards."""
+        raise NotImplementedError
+
+
+class InnovationCentreGrant(FirmInstrument):
+    """Innovation centres: R&D performers of priority sectors; the grant is ``min(rate x new
+    R&D equipment, cap)`` with the equipment drawn around its median; applications are scored
+    by R&D size; a centre raises its sector's innovation rate (plan 三(一), 四(四)).
+
+    The equipment draws are made every programme year whatever the call (common random
+    numbers)."""
+
+    name = "innovation_centre_grant"
+
+    @override
+    def call(self, p: ProvincialProgramme, year: int, t: int, live: np.ndarray, n_now: int) -> None:
+        c = p.rules.innovation_centre_grant
+        f = p.firms
+        hw = f.high_water
+        rng = p.streams["programme"]
+        sd = p.behaviour.centre_equipment_sd
+        equipment = c.equipment_median * np.exp(sd * rng.standard_normal(hw))
+        cand = live[f.rd_performer[live] & p.sectors["priority"][f.sector[live]] & (f.rd[live] > 0)]
+        if n_now > 0 and cand.size and p.allocation[self.name].get(year, 0.0) > 0:
+            amounts = rules.award_amount(c.matching_rate, c.cap, equipment[cand])
+            accepted = p.call(
+                self.name, amounts, n_now, np.log(f.rd[cand]), np.zeros(cand.size),
+                f.prior_support[cand], f.city[cand], np.zeros(cand.size, dtype=np.int64),
+            )  # fmt: skip
+            for i in np.flatnonzero(accepted):
+                p.commit_lump(self.name, year, t, int(f.sector[cand[i]]), float(amounts[i]))
+            np.add.at(p.centres, f.sector[cand[accepted]], 1.0)
+            f.prior_support[cand[accepted]] = True
+            p.count_awards(self.name, year, int(accepted.sum()))
+
+
+class ITIntegrationDemoAward(FirmInstrument):
+    """IT-integration (两化融合) demonstration firms: firms with enough CNC share, not yet
+    demonstration firms, scored by size and CNC share; a fixed award; the firm counts as a
+    demonstration firm of its cell (plan 三(二))."""
+
+    name = "it_integration_demo_award"
+
+    @override
+    def call(self, p: ProvincialProgramme, year: int, t: int, live: np.ndarray, n_now: int) -> None:
+        d = p.rules.it_integration_demo_award
+        f = p.firms
+        cand = live[(f.cnc[live] >= d.min_cnc_share) & ~f.it_demo[live]]
+        if n_now > 0 and cand.size and p.allocation[self.name].get(year, 0.0) > 0:
+            accepted = p.call(
+                self.name, np.full(cand.size, d.award), n_now, np.log(f.va_base[cand]),
+                f.cnc[cand], f.prior_support[cand], f.city[cand],
+                np.zeros(cand.size, dtype=np.int64),
+            )  # fmt: skip
+            won = cand[accepted]
+            for s in f.sector[won]:
+                p.commit_lump(self.name, year, t, int(s), d.award)
+            f.it_demo[won] = True
+            f.prior_support[won] = True
+            np.add.at(p.demo_count, (f.sector[won], f.city[won]), 1.0)
+            p.count_awards(self.name, year, won.size)
+
+
+#: firm instruments in the order of their Q1 calls (after the site instruments)
+FIRM_INSTRUMENTS: tuple[FirmInstrument, ...] = (InnovationCentreGrant(), ITIntegrationDemoAward())

@@ -1,0 +1,165 @@
+"""The annual record of a replicate: aggregates of both worlds, counts and money flows.
+
+:class:`Recorder` holds the :class:`ReplicateRecord` and the running sums of the year (tax
+expenditure, equity invested) that the phases of a step add to; :meth:`Recorder.record`
+writes the year's aggregates at the end of Q4 (and of the base year at start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mfgplan.economy.ledger import GrantLedger
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.sectors import SECTORS
+
+if TYPE_CHECKING:
+    from mfgplan.economy.firms import FirmTable
+
+__all__ = ["Recorder", "ReplicateRecord"]
+
+N_SECTORS = len(SECTORS)
+
+
+@dataclass
+class ReplicateRecord:
+    """Annual aggregates of one replicate, both worlds (index 0 is the base year)."""
+
+    years: np.ndarray
+    #: sector value added [year, sector], yuan/year at base-year prices
+    va_actual: np.ndarray
+    va_baseline: np.ndarray
+    #: VA-weighted shares [year] (fractions) and key-area CNC rate
+    sei_actual: np.ndarray
+    sei_baseline: np.ndarray
+    hightech_actual: np.ndarray
+    hightech_baseline: np.ndarray
+    cnc_actual: np.ndarray
+    cnc_baseline: np.ndarray
+    #: business R&D [year], yuan/year
+    rd_actual: np.ndarray
+    rd_baseline: np.ndarray
+    #: enterprises [year]
+    firms_actual: np.ndarray
+    firms_baseline: np.ndarray
+    #: R&D super-deduction tax expenditure [year], yuan
+    tax_expenditure_actual: np.ndarray
+    tax_expenditure_baseline: np.ndarray
+    #: equity invested [year], yuan: the investment fund and the cluster funds
+    fund_equity: np.ndarray
+    cluster_equity: np.ndarray
+    #: per instrument [instrument, year]: awards made, additional and deadweight awarded projects
+    awards: np.ndarray
+    additional_projects: np.ndarray
+    deadweight_projects: np.ndarray
+    #: the grant ledger (committed, paid, lapsed per instrument, year, sector)
+    ledger: GrantLedger
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Cohorts:
+    """Entrants the cluster funds draw into each sector, kept as one cohort per sector (actual
+    world only): count, value added [yuan/year] and the VA-weighted SEI and high-tech
+    numerators [yuan/year]."""
+
+    count: np.ndarray
+    va: np.ndarray
+    sei: np.ndarray
+    hightech: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Cohorts:
+        """No entrants yet."""
+        z = np.zeros
+        return cls(z(N_SECTORS), z(N_SECTORS), z(N_SECTORS), z(N_SECTORS))
+
+
+class Recorder:
+    """The record of a replicate and the running sums of the current year.
+
+    Parameters
+    ----------
+    years
+        Base year to horizon.
+    ledger
+        The grant ledger (recorded as it is at the end of the run).
+    key_area
+        Sectors that count in the key-area CNC rate [sector] (bool).
+    cnc_tfp_effect
+        Productivity per unit of extra CNC share (value added with the programme).
+    """
+
+    def __init__(
+        self, years: np.ndarray, ledger: GrantLedger, key_area: np.ndarray, cnc_tfp_effect: float
+    ) -> None:
+        n_years = len(years)
+        n_k = len(GRANT_INSTRUMENTS)
+        z = np.zeros
+        self.record = ReplicateRecord(
+            years=years.copy(),
+            va_actual=z((n_years, N_SECTORS)),
+            va_baseline=z((n_years, N_SECTORS)),
+            sei_actual=z(n_years),
+            sei_baseline=z(n_years),
+            hightech_actual=z(n_years),
+            hightech_baseline=z(n_years),
+            cnc_actual=z(n_years),
+            cnc_baseline=z(n_years),
+            rd_actual=z(n_years),
+            rd_baseline=z(n_years),
+            firms_actual=z(n_years),
+            firms_baseline=z(n_years),
+            tax_expenditure_actual=z(n_years),
+            tax_expenditure_baseline=z(n_years),
+            fund_equity=z(n_years),
+            cluster_equity=z(n_years),
+            awards=z((n_k, n_years)),
+            additional_projects=z((n_k, n_years)),
+            deadweight_projects=z((n_k, n_years)),
+            ledger=ledger,
+        )
+        self.key_area = key_area
+        self.cnc_tfp_effect = cnc_tfp_effect
+        #: awards made, additional and deadweight awarded projects [instrument, year]
+        self.awards = self.record.awards
+        self.additional = self.record.additional_projects
+        self.deadweight = self.record.deadweight_projects
+        #: R&D super-deduction tax expenditure of the year so far, [actual, no programme] yuan
+        self.tax_year = np.zeros(2)
+        #: equity invested this year so far by the investment fund and the cluster funds, yuan
+        self.fund_year = 0.0
+        self.cluster_year = 0.0
+
+    def record_year(self, yi: int, firms: FirmTable, cohorts: Cohorts) -> None:
+        """Annual aggregates of both worlds at the end of year index ``yi``."""
+        rec = self.record
+        f = firms
+        live = f.live_slots()
+        sector = f.sector[live]
+        va1 = f.va(live, self.cnc_tfp_effect)
+        va0 = f.va_base[live]
+        rec.va_actual[yi] = np.bincount(sector, weights=va1, minlength=N_SECTORS) + cohorts.va
+        rec.va_baseline[yi] = np.bincount(sector, weights=va0, minlength=N_SECTORS)
+        total1 = va1.sum() + cohorts.va.sum()
+        total0 = va0.sum()
+        rec.sei_actual[yi] = ((va1 * f.sei[live]).sum() + cohorts.sei.sum()) / total1
+        rec.sei_baseline[yi] = (va0 * f.sei_base[live]).sum() / total0
+        rec.hightech_actual[yi] = ((va1 * f.hightech[live]).sum() + cohorts.hightech.sum()) / total1
+        rec.hightech_baseline[yi] = (va0 * f.hightech_base[live]).sum() / total0
+        key = self.key_area[sector]
+        rec.cnc_actual[yi] = (va1[key] * f.cnc[live][key]).sum() / va1[key].sum()
+        rec.cnc_baseline[yi] = (va0[key] * f.cnc_base[live][key]).sum() / va0[key].sum()
+        rec.rd_actual[yi] = f.rd[live].sum()
+        rec.rd_baseline[yi] = f.rd_base[live].sum()
+        rec.firms_actual[yi] = live.size + cohorts.count.sum()
+        rec.firms_baseline[yi] = live.size
+        rec.tax_expenditure_actual[yi] = self.tax_year[0]
+        rec.tax_expenditure_baseline[yi] = self.tax_year[1]
+        rec.fund_equity[yi] = self.fund_year
+        rec.cluster_equity[yi] = self.cluster_year
+        self.fund_year = 0.0
+        self.cluster_year = 0.0

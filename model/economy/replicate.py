@@ -1,0 +1,68 @@
+"""One replicate: its seeds, its draw of the statistical baseline, the economy run on it.
+
+The one recipe every ensemble and the calibration use. Replicate ``r`` of a run with root seed
+``S`` uses ``SeedSequence(S, spawn_key=(r,))`` (the ``r``-th child of the root), split into a
+stream for the statistical baseline draw and one for the agent-based model, so its results
+depend only on ``(S, r)``: not on how many replicates run, in which order or in which process,
+and two scenarios with the same seed share every draw the programme does not change (common
+random numbers).
+
+The baseline is anything with a ``simulate_paths`` method (:class:`BaselineSource`; the
+statistical baseline :class:`mfgplan.calibration.forecast.BaselineFit` is one), so the economy
+does not depend on how the baseline is estimated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import numpy as np
+
+from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.economy.firm_dynamics import FirmDynamics
+from mfgplan.economy.record import ReplicateRecord
+from mfgplan.inputs.parameters import Scenario
+
+__all__ = ["BaselineSource", "replicate_seed", "simulate_replicate"]
+
+
+class BaselineSource(Protocol):
+    """What a replicate needs of the statistical baseline: sample paths of its indicators."""
+
+    def simulate_paths(
+        self, years: np.ndarray, n_paths: int, rng: np.random.Generator
+    ) -> Mapping[str, np.ndarray]:
+        """``{indicator: array [path, year]}`` for ``years`` (base year first)."""
+        ...
+
+
+def replicate_seed(root_seed: int, replicate: int) -> np.random.SeedSequence:
+    """Seed of replicate ``replicate``: the ``replicate``-th child of the root SeedSequence."""
+    return np.random.SeedSequence(root_seed, spawn_key=(replicate,))
+
+
+def simulate_replicate(
+    scenario: Scenario,
+    source: BaselineSource,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    *,
+    firm_dynamics: type[FirmDynamics] = FirmDynamics,
+) -> tuple[dict[str, np.ndarray], ReplicateRecord]:
+    """Run replicate ``replicate``: draw its baseline path, run the economy on it.
+
+    Returns the baseline path ``{indicator: array over years base..horizon}`` and the
+    economy's annual record (both worlds).
+    """
+    seed = replicate_seed(root_seed, replicate)
+    path_seed, model_seed = seed.spawn(2)
+    years = np.arange(scenario.base_year, scenario.horizon + 1)
+    rng = np.random.Generator(np.random.PCG64(path_seed))
+    paths = source.simulate_paths(years, 1, rng)
+    baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
+    model = ManufacturingEconomy(
+        scenario, baseline, model_seed, n_firms, firm_dynamics=firm_dynamics
+    )
+    return baseline, model.run()
