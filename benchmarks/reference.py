@@ -33,6 +33,8 @@ from mfgplan.economy import rules
 from mfgplan.economy.economy import ManufacturingEconomy
 from mfgplan.economy.firm_dynamics import FirmDynamics, Proposals
 from mfgplan.economy.firms import ProjectType
+from mfgplan.economy.programme import ProvincialProgramme
+from mfgplan.economy.shared import Shared
 from mfgplan.inputs.parameters import Scenario
 
 __all__ = ["ClassicEconomy", "ClassicFirmDynamics", "FirmAgent"]
@@ -61,7 +63,8 @@ class FirmAgent(mesa.Agent):
         b = m.behaviour
         sd = b.idiosyncratic_sd
         rel = m.sectors["relative_growth"][f.sector[i]]
-        f.va_base[i] *= np.exp((m.dynamics.step_growth + rel) / 4 + 0.5 * sd * m.dynamics.draw_shock[i]
+        d = m.dynamics
+        f.va_base[i] *= np.exp((d.step_growth + rel) / 4 + 0.5 * sd * d.draw_shock[i]
                                - 0.5 * (0.5 * sd) ** 2)  # fmt: skip
         for pending, uplift in (
             (f.pending_capital, f.uplift_capital),
@@ -219,8 +222,10 @@ class ClassicFirmDynamics(FirmDynamics):
     phase, as the production rendering does, and the agents read their own element.
     """
 
-    def __init__(self, model: ManufacturingEconomy) -> None:
-        super().__init__(model)
+    def __init__(self, shared: Shared, province: ProvincialProgramme) -> None:
+        super().__init__(shared, province)
+        self.model = shared.model
+        model = self.model
         self.by_slot: dict[int, FirmAgent] = {}
         for slot in self.firms.live_slots():
             self.by_slot[int(slot)] = FirmAgent(model, int(slot))
@@ -271,7 +276,7 @@ class ClassicFirmDynamics(FirmDynamics):
         self.model.agents.shuffle_do("research")
         perf = np.flatnonzero(f.alive[:hw] & f.rd_performer[:hw])
         claiming = f.claims_deduction[perf] & f.taxable[perf]
-        tax_year = self.model.recorder.tax_year
+        tax_year = self.recorder.tax_year
         for world, rd, sd in ((0, f.rd, sd_actual), (1, f.rd_base, sd_base)):
             tax_year[world] += float((cit * sd * rd[perf][claiming]).sum() / 4.0)
 

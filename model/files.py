@@ -28,6 +28,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "atomic_write_with",
+    "fsync_file",
     "fsync_folder",
     "read_bounded",
     "replace_folder",
@@ -101,6 +102,15 @@ def _write_fd(fd: int, data: bytes | memoryview) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def fsync_file(path: str | Path) -> None:
+    """Flush a file written by a library (netCDF, a chart) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_folder(folder: Path) -> None:

@@ -1,10 +1,15 @@
-"""Where replicates run: in this process, in local worker processes, or on a dask cluster.
+"""Where work runs: in this process, in local worker processes, or on a dask cluster.
 
-A replicate's result depends only on its :class:`EnsembleJob` (scenario, statistical baseline,
-root seed, population size) and its replicate number (see :mod:`mfgplan.runs.ensemble`). Nothing
-about the process it runs in, the other replicates or the order they finish enters it, so a
-run gives the same numbers, bit for bit, on one worker, many workers or a cluster; the caller
-files outcomes under their replicate number.
+The one process pool of the project (a leaf module: it imports nothing from the package).
+:func:`map_tasks` is handed a top-level ``function(shared, payload)``, the objects the tasks
+share (sent once to each worker, not with every task) and the tasks; it yields each task's
+result as it finishes. Ensembles of replicates (:mod:`mfgplan.runs.job`) and the calibration's
+prior draws (:mod:`mfgplan.calibration.estimate`) both run through it.
+
+A task's result must depend only on its shared object and its payload, never on the process it
+runs in, the other tasks or the order they finish: then a computation gives the same numbers,
+bit for bit, on one worker, many workers or a cluster, and the caller files results under their
+task index.
 
 A replicate that raises becomes a :class:`Failure` (which, why, its seed) instead of stopping
 the ensemble: failures are data.
@@ -14,41 +19,12 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-
-if TYPE_CHECKING:
-    from mfgplan.calibration.forecast import BaselineFit
-    from mfgplan.inputs.parameters import Scenario
-    from mfgplan.inputs.sample import ParameterSample
-
-__all__ = [
-    "EnsembleJob",
-    "Failure",
-    "SchedulerError",
-    "batches",
-    "iter_outcomes",
-    "run_batch",
-    "run_one",
-]
-
-
-@dataclass(frozen=True)
-class EnsembleJob:
-    """Everything a replicate needs besides its number (picklable, sent once per worker)."""
-
-    scenario: Scenario
-    fit: BaselineFit
-    root_seed: int
-    n_firms: int
-    #: calibrated parameter sample the replicates draw from (None: the scenario's values)
-    parameters: ParameterSample | None = None
-    #: behavioural parameters the scenario sets itself (they win over the sample)
-    explicit: frozenset[str] = frozenset()
+__all__ = ["Failure", "SchedulerError", "batches", "connect", "map_tasks"]
 
 
 @dataclass(frozen=True)
@@ -60,55 +36,40 @@ class Failure:
     traceback: str
     root_seed: int
 
+    @classmethod
+    def from_exception(cls, replicate: int, err: BaseException, root_seed: int) -> Failure:
+        """The failure of replicate ``replicate`` of root seed ``root_seed`` raising ``err``."""
+        lines = traceback.format_exception(err)
+        return cls(
+            replicate=int(replicate),
+            error=f"{type(err).__name__}: {err}"[:500],
+            traceback="".join(lines[-6:])[-4000:],
+            root_seed=int(root_seed),
+        )
+
     @property
     def seed(self) -> dict[str, Any]:
         """The replicate's ``numpy.random.SeedSequence`` arguments."""
         return {"entropy": self.root_seed, "spawn_key": [self.replicate]}
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for a manifest or a JSON file (with the seed)."""
         return {**asdict(self), "seed": self.seed}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Failure:
+        """The failure :meth:`to_dict` wrote."""
         return cls(
             int(data["replicate"]), str(data["error"]), str(data["traceback"]), data["root_seed"]
         )
-
-
-#: What one replicate gives: its arrays or its failure.
-Outcome = dict[str, np.ndarray] | Failure
 
 
 class SchedulerError(RuntimeError):
     """The dask scheduler named on the command line cannot be reached."""
 
 
-def run_one(job: EnsembleJob, replicate: int) -> Outcome:
-    """Run one replicate; an exception becomes a :class:`Failure`."""
-    from mfgplan.runs import ensemble
-
-    try:
-        return ensemble.run_replicate(
-            job.scenario, job.fit, job.root_seed, replicate, job.n_firms,
-            parameters=job.parameters, explicit=job.explicit,
-        )  # fmt: skip
-    except Exception as err:
-        lines = traceback.format_exception(err)
-        return Failure(
-            replicate=int(replicate),
-            error=f"{type(err).__name__}: {err}"[:500],
-            traceback="".join(lines[-6:])[-4000:],
-            root_seed=int(job.root_seed),
-        )
-
-
-def run_batch(job: EnsembleJob, replicates: Sequence[int]) -> list[tuple[int, Outcome]]:
-    """Run several replicates of one job in turn."""
-    return [(int(r), run_one(job, int(r))) for r in replicates]
-
-
 def batches(ids: Sequence[int], workers: int, max_size: int = 8) -> list[list[int]]:
-    """Split replicate ids into batches: about four per worker, at most ``max_size`` each.
+    """Split ids into batches: about four per worker, at most ``max_size`` each.
 
     Small batches keep progress and the on-disk record fine-grained; more than one replicate
     per task keeps the cost of sending results back small.
@@ -120,42 +81,47 @@ def batches(ids: Sequence[int], workers: int, max_size: int = 8) -> list[list[in
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
+#: a task: (index of the shared object it uses, its payload)
+Task = tuple[int, Any]
+
 # -- local processes -------------------------------------------------------------------------------
 
-_WORKER_JOBS: tuple[EnsembleJob, ...] = ()
+_WORKER_SHARED: tuple[Any, ...] = ()
 
 
-def _init_worker(jobs: tuple[EnsembleJob, ...]) -> None:
-    global _WORKER_JOBS
-    _WORKER_JOBS = jobs
+def _init_worker(shared: tuple[Any, ...]) -> None:
+    global _WORKER_SHARED
+    _WORKER_SHARED = shared
 
 
-def _worker_batch(job_index: int, replicates: list[int]) -> list[tuple[int, Outcome]]:
-    return run_batch(_WORKER_JOBS[job_index], replicates)
+def _worker_task(function: Callable[[Any, Any], Any], index: int, payload: Any) -> Any:
+    return function(_WORKER_SHARED[index], payload)
 
 
 def _local(
-    jobs: tuple[EnsembleJob, ...], tasks: list[tuple[int, list[int]]], workers: int
-) -> Iterator[tuple[int, int, Outcome]]:
+    function: Callable[[Any, Any], Any],
+    shared: tuple[Any, ...],
+    tasks: Sequence[Task],
+    workers: int,
+) -> Iterator[tuple[int, Any]]:
     # forkserver: a clean, single-threaded parent for the workers (fork from a threaded
-    # process can deadlock); the model package is imported once in the server
+    # process can deadlock); the function's module is imported once in the server
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mfgplan.runs.ensemble", "mfgplan.parallel"])
+    context.set_forkserver_preload([function.__module__, __name__])
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(jobs,)
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(shared,)
     ) as pool:
-        pending: dict[Future[list[tuple[int, Outcome]]], int] = {}
-        queue = list(tasks)
+        pending: dict[Future[Any], int] = {}
+        queue = list(enumerate(tasks))
         # keep at most two tasks per worker in flight, so an interrupt loses little work
         while queue or pending:
             while queue and len(pending) < 2 * workers:
-                job_index, ids = queue.pop(0)
-                pending[pool.submit(_worker_batch, job_index, ids)] = job_index
+                number, (index, payload) = queue.pop(0)
+                pending[pool.submit(_worker_task, function, index, payload)] = number
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                job_index = pending.pop(future)
-                for r, outcome in future.result():
-                    yield job_index, r, outcome
+                number = pending.pop(future)
+                yield number, future.result()
 
 
 # -- dask.distributed ---------------------------------------------------------------------------
@@ -175,21 +141,22 @@ def connect(address: str, timeout: float = 10.0) -> Any:
 
 
 def _dask(
-    jobs: tuple[EnsembleJob, ...], tasks: list[tuple[int, list[int]]], address: str
-) -> Iterator[tuple[int, int, Outcome]]:
+    function: Callable[[Any, Any], Any],
+    shared: tuple[Any, ...],
+    tasks: Sequence[Task],
+    address: str,
+) -> Iterator[tuple[int, Any]]:
     from distributed import as_completed
 
     client = connect(address)
     try:
-        scattered = [client.scatter(job, broadcast=True) for job in jobs]
+        scattered = [client.scatter(item, broadcast=True) for item in shared]
         futures = {}
-        for job_index, ids in tasks:
-            future = client.submit(run_batch, scattered[job_index], ids, pure=False)
-            futures[future] = job_index
+        for number, (index, payload) in enumerate(tasks):
+            future = client.submit(function, scattered[index], payload, pure=False)
+            futures[future] = number
         for future in as_completed(list(futures), loop=client.loop):
-            job_index = futures[future]
-            for r, outcome in future.result():
-                yield job_index, r, outcome
+            yield futures[future], future.result()
     finally:
         client.close()
 
@@ -197,28 +164,29 @@ def _dask(
 # -- the one entry point --------------------------------------------------------------------------
 
 
-def iter_outcomes(
-    jobs: Sequence[EnsembleJob],
-    replicates: Sequence[Sequence[int]],
+def map_tasks(
+    function: Callable[[Any, Any], Any],
+    shared: Sequence[Any],
+    tasks: Sequence[Task],
     *,
     workers: int = 1,
     scheduler: str | None = None,
-) -> Iterator[tuple[int, int, Outcome]]:
-    """Run ``replicates[j]`` of each job ``j``; yield ``(j, replicate, outcome)`` as they finish.
+) -> Iterator[tuple[int, Any]]:
+    """Run ``function(shared[i], payload)`` for every task ``(i, payload)``; yield
+    ``(task number, result)`` as tasks finish.
 
-    ``workers == 1`` and no scheduler runs in this process, in order; ``workers > 1`` uses a
-    pool of local processes; ``scheduler`` (an address such as ``tcp://host:8786``) sends the
-    work to an existing dask.distributed cluster. The order of the yielded outcomes differs
-    between the three; the outcomes do not.
+    ``function`` must be importable by name (a module's top-level function). ``workers == 1``
+    and no scheduler runs in this process, in order; ``workers > 1`` uses a pool of local
+    processes; ``scheduler`` (an address such as ``tcp://host:8786``) sends the work to an
+    existing dask.distributed cluster. The order of the yielded results differs between the
+    three; the results do not.
     """
-    jobs = tuple(jobs)
-    n_parallel = workers if scheduler is None else 8
-    tasks = [(j, batch) for j, ids in enumerate(replicates) for batch in batches(ids, n_parallel)]
+    shared = tuple(shared)
+    tasks = list(tasks)
     if scheduler is not None:
-        yield from _dask(jobs, tasks, scheduler)
+        yield from _dask(function, shared, tasks, scheduler)
     elif workers <= 1:
-        for j, ids in tasks:
-            for r, outcome in run_batch(jobs[j], ids):
-                yield j, r, outcome
+        for number, (index, payload) in enumerate(tasks):
+            yield number, function(shared[index], payload)
     else:
-        yield from _local(jobs, tasks, workers)
+        yield from _local(function, shared, tasks, workers)

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import stats
 
+from mfgplan.analysis.intervals import mean_interval, ratio_interval
 from mfgplan.inputs.fields import expand_yearly
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
@@ -240,36 +240,6 @@ def deadweight(ds: xr.Dataset, instrument: str) -> tuple[float, int]:
     return (dead / total if total > 0 else float("nan")), round(total)
 
 
-def _mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2 or np.all(values == values[0]):
-        return mean, mean, mean
-    half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1)
-    half /= np.sqrt(values.size)
-    return mean, mean - half, mean + half
-
-
-def _ratio_interval(
-    num: np.ndarray, den: np.ndarray, confidence: float, rng: np.random.Generator, n_boot: int
-) -> tuple[float, float, float]:
-    """Ratio of means with a paired bootstrap percentile interval (NaN if the denominator is
-    not positive)."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    if den.mean() <= 0:
-        return (float("nan"),) * 3  # type: ignore[return-value]
-    ratio = float(num.mean() / den.mean())
-    if num.size < 2:
-        return ratio, ratio, ratio
-    index = rng.integers(0, num.size, size=(n_boot, num.size))
-    dens = den[index].mean(axis=1)
-    ok = dens > 0
-    boots = num[index].mean(axis=1)[ok] / dens[ok]
-    lo, hi = np.quantile(boots, [0.5 - confidence / 2, 0.5 + confidence / 2])
-    return ratio, float(lo), float(hi)
-
-
 NAN = float("nan")
 
 
@@ -288,7 +258,7 @@ def _row(
     supported: int = 0,
 ) -> dict[str, object]:
     """One row of the attribution table (columns: :func:`attribution_table`)."""
-    mean, lo, hi = _mean_interval(effect, confidence)
+    mean, lo, hi = mean_interval(effect, confidence)
     return {
         "instrument": instrument,
         "outcome": outcome,
@@ -360,9 +330,9 @@ def attribution_table(
             effect = base[outcome] - off[outcome]
             sums[outcome] += effect
             scale = 1e8  # per 100 million yuan (亿元)
-            per = _ratio_interval(effect * scale, cost, confidence, rng, n_boot)
+            per = ratio_interval(effect * scale, cost, confidence, rng, n_boot)
             marginal = (
-                _ratio_interval(
+                ratio_interval(
                     (plus[outcome] - base[outcome]) * scale, extra_money, confidence, rng, n_boot
                 )
                 if plus is not None
@@ -387,7 +357,7 @@ def attribution_table(
         ):
             whole_row = label == "whole programme"
             per = (
-                _ratio_interval(effect * 1e8, programme_cost, confidence, rng, n_boot)
+                ratio_interval(effect * 1e8, programme_cost, confidence, rng, n_boot)
                 if whole_row
                 else (NAN, NAN, NAN)
             )

@@ -30,25 +30,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-from scipy import stats
 from scipy.stats import qmc
+
+from mfgplan.analysis.intervals import t_interval, wilson_interval
+from mfgplan.analysis.simplex import SUM_TOL, bounds, project_to_bounded_simplex
 
 __all__ = [
     "Evaluate",
     "OptimiseResult",
     "OptimiseSettings",
     "optimise",
-    "optimiser_chart",
-    "project_to_bounded_simplex",
 ]
 
 Evaluate = Callable[[list[np.ndarray], Sequence[int]], np.ndarray]
 """``evaluate(candidates, replicate_ids)`` -> array (candidates x replicates) or
 (candidates x replicates x 2): [..., 0] primary objective, [..., 1] secondary (tie-break)."""
 
-_SUM_TOL = 1e-9  # tolerance on sum(shares) == 1 and on the bounds
 _KEY_DECIMALS = 10  # shares equal to this many decimals are the same candidate
 _STAT_COLUMNS = (
     "candidate",
@@ -70,84 +67,6 @@ _STAT_COLUMNS = (
     "is_start",
     "is_best",
 )
-
-
-# --- projection ------------------------------------------------------------------------------
-
-
-def _bounds(
-    lower: float | Sequence[float] | np.ndarray | None,
-    upper: float | Sequence[float] | np.ndarray | None,
-    k: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.zeros(k) if lower is None else np.broadcast_to(np.asarray(lower, float), (k,)).copy()
-    hi = np.ones(k) if upper is None else np.broadcast_to(np.asarray(upper, float), (k,)).copy()
-    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
-        raise ValueError("bounds must be finite")
-    if np.any(lo < -_SUM_TOL) or np.any(hi > 1 + _SUM_TOL):
-        raise ValueError("bounds must lie within [0, 1]")
-    lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-    if np.any(lo > hi + _SUM_TOL):
-        bad = np.flatnonzero(lo > hi + _SUM_TOL).tolist()
-        raise ValueError(f"lower bound above upper bound for instruments {bad}")
-    hi = np.maximum(lo, hi)
-    if lo.sum() > 1 + _SUM_TOL:
-        raise ValueError(f"infeasible bounds: the lower bounds sum to {lo.sum():.6g} > 1")
-    if hi.sum() < 1 - _SUM_TOL:
-        raise ValueError(f"infeasible bounds: the upper bounds sum to {hi.sum():.6g} < 1")
-    return lo, hi
-
-
-def project_to_bounded_simplex(
-    x: Sequence[float] | np.ndarray,
-    lower: float | Sequence[float] | np.ndarray | None = None,
-    upper: float | Sequence[float] | np.ndarray | None = None,
-) -> np.ndarray:
-    """Euclidean projection of ``x`` onto {s: sum(s) = 1, lower <= s <= upper}.
-
-    The projection is ``clip(x - tau, lower, upper)`` for the shift ``tau`` that makes the
-    shares sum to 1; ``tau`` is found by bisection (the sum is non-increasing in ``tau``) and
-    then solved exactly on the final bracket. ``lower`` defaults to 0 and ``upper`` to 1
-    (scalars broadcast). Raises ``ValueError`` if the set is empty (sum(lower) > 1 or
-    sum(upper) < 1) or ``x`` is not finite.
-    """
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError("x must be a non-empty vector")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x must be finite")
-    lo, hi = _bounds(lower, upper, x.size)
-
-    def total(tau: float) -> float:
-        return float(np.clip(x - tau, lo, hi).sum())
-
-    t_lo = float(np.min(x - hi)) - 1.0  # every share at its upper bound: sum >= 1
-    t_hi = float(np.max(x - lo)) + 1.0  # every share at its lower bound: sum <= 1
-    for _ in range(200):
-        mid = 0.5 * (t_lo + t_hi)
-        if total(mid) > 1.0:
-            t_lo = mid
-        else:
-            t_hi = mid
-        if t_hi - t_lo <= 1e-15 * max(1.0, abs(mid)):
-            break
-    tau = 0.5 * (t_lo + t_hi)
-    # exact solve: with the active sets at tau, sum = sum(bounds) + sum(x_free) - n_free * tau
-    y = x - tau
-    at_lo, at_hi = y <= lo, y >= hi
-    free = ~(at_lo | at_hi)
-    if free.any():
-        exact = (x[free].sum() + lo[at_lo].sum() + hi[at_hi].sum() - 1.0) / free.sum()
-        if t_lo - 1e-12 <= exact <= t_hi + 1e-12:
-            tau = exact
-    s = np.clip(x - tau, lo, hi)
-    # remove the last rounding error on a free coordinate (never breaks a bound)
-    residual = 1.0 - s.sum()
-    if residual != 0.0:
-        room = hi - s if residual > 0 else s - lo
-        i = int(np.argmax(room))
-        s[i] = np.clip(s[i] + residual, lo[i], hi[i])
-    return s
 
 
 # --- settings and result ---------------------------------------------------------------------
@@ -221,28 +140,6 @@ class OptimiseResult:
 # --- statistics ------------------------------------------------------------------------------
 
 
-def _t_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Two-sided t-interval of the mean; [m, m] when the values are all equal."""
-    values = np.asarray(values, dtype=float)
-    m = float(values.mean())
-    n = values.size
-    if n < 2:
-        return (-math.inf, math.inf)
-    sd = float(values.std(ddof=1))
-    if sd == 0.0 or np.all(values == values[0]):
-        return (m, m)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return (m - half, m + half)
-
-
-def _wilson_interval(p: float, n: int, confidence: float) -> tuple[float, float]:
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def _fmt(v: float) -> str:
     return f"{v:.2f}" if abs(v) < 1e3 else f"{v:.4g}"
 
@@ -308,7 +205,7 @@ def optimise(
     settings = settings or OptimiseSettings()
     if k < 1:
         raise ValueError("k must be at least 1")
-    lo, hi = _bounds(lower, upper, k)
+    lo, hi = bounds(lower, upper, k)
     names = [f"instrument {i + 1}" for i in range(k)] if names is None else [str(n) for n in names]
     if len(names) != k:
         raise ValueError(f"{len(names)} names for {k} instruments")
@@ -329,7 +226,7 @@ def optimise(
         start_s = np.asarray(start, dtype=float).copy()
         if start_s.shape != (k,) or not np.all(np.isfinite(start_s)):
             raise ValueError(f"start must be a finite vector of {k} shares")
-        if np.any(start_s < -_SUM_TOL) or abs(start_s.sum() - 1.0) > 1e-6:
+        if np.any(start_s < -SUM_TOL) or abs(start_s.sum() - 1.0) > 1e-6:
             raise ValueError(
                 f"start shares must be non-negative and sum to 1 (sum {start_s.sum()})"
             )
@@ -437,7 +334,7 @@ def optimise(
                 if i == j:
                     continue
                 delta = min(step, s0[j] - lo[j], hi[i] - s0[i])
-                if delta <= _SUM_TOL:
+                if delta <= SUM_TOL:
                     continue
                 s = s0.copy()
                 s[i] += delta
@@ -522,8 +419,8 @@ def optimise(
 
     def mean_interval(j: int) -> tuple[float, float]:
         if binary:
-            return _wilson_interval(fmeans[j][0], n_final, conf)
-        return _t_interval(fprim[j], conf)
+            return wilson_interval(fmeans[j][0], n_final, conf)
+        return t_interval(fprim[j], conf)
 
     # when the primary objective is the same in every replicate of every finalist (e.g. a
     # probability that is 0 everywhere), the paired comparisons use the secondary objective:
@@ -540,7 +437,7 @@ def optimise(
     for j, idx in enumerate(final_idx):
         c = pool[idx]
         d = compared[j] - compared[chosen]
-        d_int = (0.0, 0.0) if np.all(d == 0.0) else _t_interval(d, conf)
+        d_int = (0.0, 0.0) if np.all(d == 0.0) else t_interval(d, conf)
         ci = mean_interval(j)
         rows.append(
             {
@@ -567,7 +464,7 @@ def optimise(
 
     g = compared[chosen] - compared[0]
     gain = float(g.mean())
-    gain_interval = (0.0, 0.0) if np.all(g == 0.0) else _t_interval(g, conf)
+    gain_interval = (0.0, 0.0) if np.all(g == 0.0) else t_interval(g, conf)
     best_idx = final_idx[chosen]
     if best_idx == start_idx:
         notes.append("the start allocation remains the best of the finalists")
@@ -642,117 +539,3 @@ def optimise(
 
 def _ms(c: _Candidate) -> tuple[float, float]:
     return (c.mean, c.mean_secondary)
-
-
-# --- chart -----------------------------------------------------------------------------------
-
-
-def optimiser_chart(
-    result: OptimiseResult,
-    names: Sequence[str] | None = None,
-    start_label: str = "plan",
-    title: str = "Search for the budget allocation",
-    ylabel: str = "objective (mean over replicates)",
-) -> Figure:
-    """Left: the search path (best-so-far mean by evaluation batch, every candidate's mean in
-    grey, the final re-evaluation with its intervals). Right: shares (%) of the chosen
-    allocation and of the start per instrument, with the indistinguishable finalists as thin
-    grey markers."""
-    names = list(result.names if names is None else names)
-    fig = Figure(figsize=(11, max(4.2, 0.9 + 0.42 * len(names))), layout="constrained")
-    ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
-    h = result.history
-
-    search = h[h["stage"] != "final"]
-    batches = np.sort(search["batch"].unique())
-    rng = np.random.default_rng(0)  # horizontal jitter of the grey points only
-    jitter = rng.uniform(-0.12, 0.12, len(search))
-    ax.plot(
-        search["batch"] + jitter,
-        search["mean"],
-        "o",
-        color="grey",
-        alpha=0.45,
-        ms=3,
-        label="candidate (screening replicates)",
-    )
-    best_so_far = np.maximum.accumulate(
-        np.array([search.loc[search["batch"] == b, "mean"].max() for b in batches])
-    )
-    ax.plot(batches, best_so_far, "-o", color="tab:blue", lw=2, ms=5, label="best so far")
-    start_row = search[search["stage"] == "start"]
-    if len(start_row):
-        ax.plot(
-            batches[0],
-            float(start_row["mean"].iloc[0]),
-            "D",
-            color="tab:orange",
-            ms=6,
-            label=f"{start_label} (screening)",
-        )
-    final = h[h["stage"] == "final"]
-    if len(final):
-        xb = int(final["batch"].iloc[0])
-        for value, (lo_, hi_), color, label in (
-            (result.start_mean, result.start_interval, "tab:orange", f"{start_label} (final)"),
-            (result.best_mean, result.best_interval, "tab:green", "chosen (final)"),
-        ):
-            lo_c = value if not np.isfinite(lo_) else lo_
-            hi_c = value if not np.isfinite(hi_) else hi_
-            ax.errorbar(
-                [xb],
-                [value],
-                yerr=[[max(value - lo_c, 0.0)], [max(hi_c - value, 0.0)]],
-                fmt="s",
-                color=color,
-                capsize=4,
-                ms=6,
-                label=label,
-            )
-        ax.axvline(xb - 0.5, color="grey", lw=0.8, ls=":")
-    labels = {int(b): s for b, s in zip(h["batch"], h["stage"], strict=True)}
-    ticks = sorted(labels)
-    ax.set_xticks(ticks, [_short_stage(labels[b]) for b in ticks], fontsize=8)
-    ax.set_xlabel("evaluation batch")
-    ax.set_ylabel(ylabel)
-    ax.set_title("search path", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-
-    y = np.arange(len(names))
-    height = 0.38
-    best = 100 * np.asarray(result.best, dtype=float)
-    start = 100 * np.asarray(result.start, dtype=float)
-    bx.barh(y - height / 2, best, height, color="tab:green", label="chosen")
-    bx.barh(y + height / 2, start, height, color="tab:orange", alpha=0.8, label=start_label)
-    f = result.finalists
-    others = f[f["indistinguishable"] & ~f["is_best"] & ~f["is_start"]]
-    if len(others) and all(n in f.columns for n in names):
-        for n_row, (_, row) in enumerate(others.iterrows()):
-            bx.plot(
-                100 * row[names].to_numpy(dtype=float),
-                y - height / 2,
-                "|",
-                color="dimgrey",
-                ms=9,
-                mew=1.2,
-                label="indistinguishable finalist" if n_row == 0 else None,
-            )
-    bx.set_yticks(y, names, fontsize=8)
-    bx.invert_yaxis()
-    bx.set_xlabel("share of the budget (%)")
-    bx.set_title("allocation", fontsize=10)
-    bx.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    bx.grid(alpha=0.3, axis="x")
-    bx.legend(fontsize=7, loc="lower right")
-    gain = (
-        f"gain {result.gain:+.4g} [{result.gain_interval[0]:+.3g}, {result.gain_interval[1]:+.3g}]"
-    )
-    fig.suptitle(f"{title}\n{gain} ({result.confidence:.0%} paired interval)", fontsize=11)
-    return fig
-
-
-def _short_stage(stage: str) -> str:
-    if stage.startswith("local round"):
-        return "round " + stage.rsplit(" ", 1)[-1]
-    return stage

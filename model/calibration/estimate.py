@@ -3,8 +3,8 @@
 The method (``calibration/METHOD.md`` gives the reasoning and every assumption):
 
 1. **Prior.** Every behavioural parameter with a plausible range in the catalogue
-   (``prior=(lo, hi)`` in :mod:`mfgplan.inputs.parameters`) gets a triangular prior on ``[lo, hi]`` with
-   its mode at the catalogue default (the literature's central value).
+   (``prior=(lo, hi)`` in :mod:`mfgplan.inputs.behaviour`) gets a triangular prior on
+   ``[lo, hi]`` with its mode at the catalogue default (the literature's central value).
 2. **Design.** ``N`` scrambled Sobol points in the unit cube of all these parameters are mapped
    through the priors' quantile functions (Owen 1998), so every draw varies every parameter:
    parameters the data cannot inform keep their prior spread in the sample.
@@ -37,10 +37,8 @@ import contextlib
 import hashlib
 import json
 import math
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +55,7 @@ from mfgplan.inputs.behaviour import Behaviour
 from mfgplan.inputs.parameters import Scenario, catalogue
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sample import FORMAT, FORMAT_VERSION
+from mfgplan.parallel import map_tasks
 
 __all__ = [
     "CalibrationJob",
@@ -282,8 +281,9 @@ def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
     """Moments of the no-programme world for one parameter set, shape ``(replicates, moments)``.
 
     Replicate ``k`` is :func:`mfgplan.economy.replicate.simulate_replicate` with root seed
-    ``root_seed`` for every parameter set (common random numbers): the statistical baseline path and the model's draws are the same
-    across sets, so differences between sets come from the parameters.
+    ``root_seed`` for every parameter set (common random numbers): the statistical baseline
+    path and the model's draws are the same across sets, so differences between sets come from
+    the parameters.
     """
     behaviour = job.scenario.behaviour.model_copy(
         update={n: float(v) for n, v in zip(job.names, values, strict=True)}
@@ -299,20 +299,6 @@ def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
     return out
 
 
-_WORKER_JOB: CalibrationJob | None = None
-
-
-def _init_worker(job: CalibrationJob) -> None:
-    global _WORKER_JOB
-    _WORKER_JOB = job
-
-
-def _worker(chunk: tuple[int, np.ndarray]) -> tuple[int, np.ndarray]:
-    start, block = chunk
-    assert _WORKER_JOB is not None
-    return start, _simulate_block(_WORKER_JOB, block)
-
-
 def _simulate_block(job: CalibrationJob, block: np.ndarray) -> np.ndarray:
     """Simulated moments of several draws, ``(draws, replicates, moments)``; a draw whose run
     raises gets NaN (weight zero, counted in the fit statistics)."""
@@ -321,6 +307,12 @@ def _simulate_block(job: CalibrationJob, block: np.ndarray) -> np.ndarray:
         with contextlib.suppress(ArithmeticError, ValueError, RuntimeError):
             out[i] = simulated_moments(job, values)
     return out
+
+
+def _simulate_chunk(job: CalibrationJob, chunk: tuple[int, np.ndarray]) -> tuple[int, np.ndarray]:
+    """A task of :func:`simulate_draws`: the moments of the draws of one chunk."""
+    start, block = chunk
+    return start, _simulate_block(job, block)
 
 
 def simulate_draws(
@@ -334,25 +326,14 @@ def simulate_draws(
     """Simulated moments of every draw, ``(draws, replicates, moments)``.
 
     Each draw's moments depend only on the job and its values, so the result is the same
-    however the draws are split across processes.
+    however the draws are split across processes (:func:`mfgplan.parallel.map_tasks`).
     """
-    chunks = [(s, draws[s : s + chunk]) for s in range(0, draws.shape[0], chunk)]
+    tasks = [(0, (s, draws[s : s + chunk])) for s in range(0, draws.shape[0], chunk)]
     out = np.full((draws.shape[0], job.replicates, len(job.moments)), np.nan)
-    if workers <= 1:
-        for start, block in chunks:
-            out[start : start + block.shape[0]] = _simulate_block(job, block)
-            if progress:
-                progress(block.shape[0])
-        return out
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mfgplan.economy.economy", "mfgplan.calibration.estimate"])
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(job,)
-    ) as pool:
-        for start, result in pool.map(_worker, chunks):
-            out[start : start + result.shape[0]] = result
-            if progress:
-                progress(result.shape[0])
+    for _, (start, result) in map_tasks(_simulate_chunk, [job], tasks, workers=workers):
+        out[start : start + result.shape[0]] = result
+        if progress:
+            progress(result.shape[0])
     return out
 
 

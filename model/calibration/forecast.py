@@ -18,11 +18,8 @@ Construction of value added (assumptions A5-A7 in ``calibration/data/SOURCES.md`
 
 from __future__ import annotations
 
-import os
-import shutil
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -487,10 +484,16 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def forecast_dataset(
-    as_of: int = 2015, horizon: int = 2025, n_paths: int = 1000, seed: int = 20160114
+    as_of: int = 2015,
+    horizon: int = 2025,
+    n_paths: int = 1000,
+    seed: int = 20160114,
+    *,
+    fit: BaselineFit | None = None,
 ) -> xr.Dataset:
-    """Baseline paths and quantiles of every indicator as a labelled dataset."""
-    fit = fit_baseline(as_of=as_of, horizon=max(horizon, as_of + 1))
+    """Baseline paths and quantiles of every indicator as a labelled dataset (``fit``: the
+    baseline fitted as of ``as_of`` to at least ``horizon``, fitted here if not given)."""
+    fit = fit or fit_baseline(as_of=as_of, horizon=max(horizon, as_of + 1))
     years = np.arange(as_of, horizon + 1)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
     paths = fit.simulate_paths(years, n_paths, rng)
@@ -510,35 +513,3 @@ def forecast_dataset(
     )
     ds.attrs = {"as_of": as_of, "horizon": horizon, "seed": seed, "n_paths": n_paths}
     return ds
-
-
-def write_forecast(
-    out_dir: Path, as_of: int = 2015, horizon: int = 2025, n_paths: int = 1000,
-    seed: int = 20160114,
-) -> Path:  # fmt: skip
-    """Write ``forecast.nc`` and fan charts to ``out_dir`` (built as ``out_dir.partial``)."""
-    from mfgplan.report.charts import fan_chart
-
-    ds = forecast_dataset(as_of, horizon, n_paths, seed)
-    fit = fit_baseline(as_of=as_of, horizon=max(horizon, as_of + 1))
-    out_dir = Path(out_dir)
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    (partial / "charts").mkdir(parents=True)
-    ds.to_netcdf(partial / "forecast.nc", engine="netcdf4")
-    scales = {"yuan": (1e9, "billion yuan"), "fraction": (0.01, "%"), "count": (1.0, "count")}
-    for name in UNITS:
-        if name not in ds:
-            continue
-        scale, label = scales[ds[name].attrs["units"]]
-        fig = fan_chart(
-            ds["year"].values, ds[name].values,
-            title=f"{ds[name].attrs['long_name']} (baseline as of {as_of})",
-            ylabel=label, scale=scale, history=fit.history.get(name),
-        )  # fmt: skip
-        fig.savefig(partial / "charts" / f"{name}.png", dpi=110)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(partial, out_dir)
-    return out_dir

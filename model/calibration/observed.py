@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from mfgplan.calibration import series as _series
+from mfgplan.files import InputFileError, read_bounded
 
 __all__ = [
     "ALIASES",
@@ -80,6 +81,10 @@ YEAR_RANGE = (1990, 2100)
 FULL_YEAR = "year"
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+#: largest observations file read [bytes]
+MAX_BYTES = 16 << 20
 
 
 class ObservedError(ValueError):
@@ -173,9 +178,9 @@ def read_observed(path: Path | str) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as err:
-        raise ObservedError(f"{path}: cannot read ({err.strerror or err})") from None
+        text = read_bounded(path, MAX_BYTES).decode("utf-8-sig")
+    except InputFileError as err:
+        raise ObservedError(f"{path}: {err}") from None
     except UnicodeDecodeError as err:
         raise ObservedError(f"{path}: not UTF-8 (byte {err.start})") from None
 
@@ -287,9 +292,9 @@ def shipped_observations(as_of: int) -> pd.DataFrame:
     """Observations in the shipped history after ``as_of``, in the format of :func:`read_observed`.
 
     Rows of ``calibration/data/jiangxi_history.csv`` (read with
-    :func:`mfgplan.calibration.series.load_history`) whose year is after ``as_of`` and whose indicator
-    is a model indicator, directly or through :data:`ALIASES`; other indicators of the file
-    (GDP, secondary-industry value added, national comparators, ...) are skipped. Where an
+    :func:`mfgplan.calibration.series.load_history`) whose year is after ``as_of`` and whose
+    indicator is a model indicator, directly or through :data:`ALIASES`; other indicators of
+    the file (GDP, secondary-industry value added, national comparators, ...) are skipped. Where an
     ``(indicator, year, period)`` has several vintages the ``first`` one is kept (the figure as
     first published, which a forecaster at the time would have been scored against).
 

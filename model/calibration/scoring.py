@@ -2,7 +2,8 @@
 
 A forecast of an indicator in a year is an ensemble of samples (model replicates, or paths of
 a benchmark time-series model); an observation is one figure of
-:func:`mfgplan.calibration.observed.read_observed` / :func:`mfgplan.calibration.observed.shipped_observations`.
+:func:`mfgplan.calibration.observed.read_observed` /
+:func:`mfgplan.calibration.observed.shipped_observations`.
 Each pair is scored with
 
 - the continuous ranked probability score (CRPS, in the indicator's SI unit; lower is better),
@@ -308,7 +309,8 @@ def summarise_by_indicator(table: pd.DataFrame, include_approximate: bool = True
 
 
 class _Target(Protocol):
-    """What :func:`verdict_rows` reads of a target (e.g. :class:`mfgplan.analysis.targets.Target`)."""
+    """What :func:`verdict_rows` reads of a target (e.g.
+    :class:`mfgplan.analysis.targets.Target`)."""
 
     @property
     def name(self) -> str: ...

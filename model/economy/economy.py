@@ -32,9 +32,10 @@ import numpy as np
 from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.firms import FirmTable
 from mfgplan.economy.population import Population
-from mfgplan.economy.programme import ProvincialProgramme
+from mfgplan.economy.programme import ProvincialProgramme, grant_ledger
 from mfgplan.economy.projects import ProjectBook
 from mfgplan.economy.record import Recorder, ReplicateRecord
+from mfgplan.economy.shared import Shared
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.sectors import city_shares, sector_arrays
 
@@ -103,15 +104,17 @@ class ManufacturingEconomy(mesa.Model):
         self.city_shares = city_shares()
         self.population = Population(self.behaviour, self.sectors, self.city_shares, n_firms)
         self.projects = ProjectBook(max(1024, n_firms))
-        self.province = ProvincialProgramme(self)
+        ledger = grant_ledger(scenario)
         self.population.draw_base_year(self.baseline_path, int(n_firms), self.streams["init"])
         self.recorder = Recorder(
-            self.years,
-            self.province.ledger,
-            self.sectors["key_area"],
-            self.behaviour.cnc_tfp_effect,
+            self.years, ledger, self.sectors["key_area"], self.behaviour.cnc_tfp_effect
         )
-        self.dynamics = firm_dynamics(self)
+        shared = Shared(
+            self, scenario, self.sectors, self.city_shares, self.streams, self.years,
+            self.baseline_path, self.population, self.projects, self.recorder,
+        )  # fmt: skip
+        self.province = ProvincialProgramme(shared, ledger)
+        self.dynamics = firm_dynamics(shared, self.province)
         self.recorder.record_year(0, self.firms, self.province.cohorts)
 
     @property

@@ -20,17 +20,15 @@ the same results.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mfgplan.economy import rules
 from mfgplan.economy.firms import ProjectType
+from mfgplan.economy.programme import ProvincialProgramme
+from mfgplan.economy.shared import Shared
 from mfgplan.inputs.fields import expand_yearly
 from mfgplan.inputs.sectors import CITIES, SECTORS
-
-if TYPE_CHECKING:
-    from mfgplan.economy.economy import ManufacturingEconomy
 
 __all__ = ["FirmDynamics", "Proposals"]
 
@@ -64,22 +62,26 @@ class FirmDynamics:
 
     Parameters
     ----------
-    model
-        The economy: firms, projects, the province, streams and the recorder are its.
+    shared
+        The firms, projects, sectors, random streams and record of the replicate.
+    province
+        The province's administration of the programme (offers, financing, lapses).
     """
 
-    def __init__(self, model: ManufacturingEconomy) -> None:
-        scenario = model.spec
-        self.model = model
+    def __init__(self, shared: Shared, province: ProvincialProgramme) -> None:
+        scenario = shared.scenario
+        self.shared = shared
+        self.province = province
         self.spec = scenario
         self.behaviour = scenario.behaviour
-        self.population = model.population
-        self.firms = model.population.firms
-        self.projects = model.projects
-        self.sectors = model.sectors
-        self.streams = model.streams
-        self.years = model.years
-        self.baseline_path = model.baseline_path
+        self.population = shared.population
+        self.firms = shared.firms
+        self.projects = shared.projects
+        self.sectors = shared.sectors
+        self.streams = shared.streams
+        self.years = shared.years
+        self.baseline_path = shared.baseline_path
+        self.recorder = shared.recorder
         #: R&D super-deduction rate in each projected year (national policy) [fraction]
         self.super_deduction = expand_yearly(
             scenario.national_policy.rd_super_deduction_rate,
@@ -130,7 +132,7 @@ class FirmDynamics:
 
     def grow_cohorts(self, growth: float) -> None:
         """Cluster-fund cohorts grow with their sector: ``exp((g_y + g_s) / 4)`` a quarter."""
-        cohorts = self.model.province.cohorts
+        cohorts = self.province.cohorts
         cohorts.va *= np.exp((growth + self.sectors["relative_growth"]) / 4)
 
     # -- R&D and product upgrading ---------------------------------------------------------------
@@ -152,7 +154,7 @@ class FirmDynamics:
         reference_price = rules.tax_price(cit, sd_base, 1.0)
         va_actual = f.va(perf, b.cnc_tfp_effect)
         va_base = f.va_base[perf]
-        tax_year = self.model.recorder.tax_year
+        tax_year = self.recorder.tax_year
         for world, va, rd_name, sd in (
             (0, va_actual, "rd", sd_actual),
             (1, va_base, "rd_base", sd_base),
@@ -170,7 +172,7 @@ class FirmDynamics:
             tax_year[world] += float((cit * sd * new_rd[claiming]).sum() / 4.0)
         # innovation: the same uniform decides in both worlds (one draw per slot)
         u = self.streams["innovation"].random(hw)[perf]
-        boost = b.innovation_centre_spillover * self.model.province.centres[f.sector[perf]]
+        boost = b.innovation_centre_spillover * self.province.centres[f.sector[perf]]
         for va, rd_name, sei_name, ht_name, bst in (
             (va_actual, "rd", "sei", "hightech", boost),
             (va_base, "rd_base", "sei_base", "hightech_base", 0.0),
@@ -193,7 +195,7 @@ class FirmDynamics:
         IM bases and demonstration parks in the firm's sector and city (ODD 7.4)."""
         b = self.behaviour
         f = self.firms
-        province = self.model.province
+        province = self.province
         cell_firms = np.maximum(self.cell_firm_count, 1.0)
         # the same sum evaluated once per (sector, city) cell, then gathered for each firm
         cell_boost = (
@@ -254,7 +256,7 @@ class FirmDynamics:
         npv0_per_yuan = npv0 / investment
         p0 = rules.adoption_probability(npv0_per_yuan, b.real_options_premium, scale)
         # expected support in the actual world: the best instrument the project is eligible for
-        province = self.model.province
+        province = self.province
         instrument, award, subsidy_share = province.offers(
             year, cand, kind, investment, hurdle, build, in_programme
         )
@@ -319,7 +321,7 @@ class FirmDynamics:
         record the projects adopted in either world."""
         b = self.behaviour
         f = self.firms
-        province = self.model.province
+        province = self.province
         cand = p.firm
         feasible1 = p.feasible0.copy()
         equity = np.zeros(cand.size)
@@ -367,7 +369,7 @@ class FirmDynamics:
         b = self.behaviour
         f = self.firms
         abandoned = due[pb.abandon[due]]
-        self.model.province.release(abandoned, year)
+        self.province.release(abandoned, year)
         ok = due[~pb.abandon[due]]
         firm = pb.firm[ok]
         ratio = pb.investment_to_capital[ok]
@@ -423,7 +425,7 @@ class FirmDynamics:
             exiting[exits] = True
             gone = exiting[pb.firm[:n]] & ~pb.closed[:n]
             rows = np.flatnonzero(gone)
-            self.model.province.release(rows, year)
+            self.province.release(rows, year)
             pb.completed[rows] = True
             pb.abandon[rows] = True
 

@@ -22,21 +22,22 @@ each year (:func:`phased_count`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from math import ceil
-from typing import TYPE_CHECKING, ClassVar, override
+from typing import ClassVar, Protocol, override
 
 import numpy as np
 
 from mfgplan.economy import rules
-from mfgplan.economy.firms import ProjectType
-
-if TYPE_CHECKING:
-    from mfgplan.economy.programme import ProvincialProgramme
+from mfgplan.economy.firms import FirmTable, ProjectType
+from mfgplan.inputs.behaviour import Behaviour
+from mfgplan.inputs.programme import Instruments
 
 __all__ = [
     "FIRM_INSTRUMENTS",
     "PROJECT_INSTRUMENTS",
     "SITE_INSTRUMENTS",
+    "Administration",
     "FirmInstrument",
     "ProjectInstrument",
     "SiteInstrument",
@@ -61,6 +62,45 @@ def phased_count(remaining: int, years_left: int) -> int:
     return min(ceil(remaining / years_left), remaining)
 
 
+class Administration(Protocol):
+    """What an instrument uses of the province's administration
+    (:class:`mfgplan.economy.programme.ProvincialProgramme`)."""
+
+    rules: Instruments
+    behaviour: Behaviour
+    firms: FirmTable
+    sectors: Mapping[str, np.ndarray]
+    streams: Mapping[str, np.random.Generator]
+    allocation: Mapping[str, Mapping[int, float]]
+    awards_used: dict[str, int]
+    demo_count: np.ndarray
+    centres: np.ndarray
+    cluster_capital: np.ndarray
+    cluster_uninvested: np.ndarray
+
+    def call(
+        self,
+        name: str,
+        amounts: np.ndarray,
+        max_count: int,
+        score_size: np.ndarray,
+        score_return: np.ndarray,
+        prior: np.ndarray,
+        city: np.ndarray,
+        arrival: np.ndarray,
+    ) -> np.ndarray:
+        """Run one call; the accepted mask."""
+        ...
+
+    def commit_lump(self, name: str, year: int, t: int, sector: int, amount: float) -> None:
+        """Commit a lump sum and schedule its payment."""
+        ...
+
+    def count_awards(self, name: str, year: int, n: int) -> None:
+        """Count awards made."""
+        ...
+
+
 # -- project instruments ---------------------------------------------------------------------
 
 
@@ -71,7 +111,7 @@ class ProjectInstrument:
 
     def offer(
         self,
-        p: ProvincialProgramme,
+        p: Administration,
         slots: np.ndarray,
         kind: np.ndarray,
         investment: np.ndarray,
@@ -80,7 +120,7 @@ class ProjectInstrument:
         """Which arriving projects are eligible and the award each would get [yuan]."""
         raise NotImplementedError
 
-    def awarded(self, p: ProvincialProgramme, firms: np.ndarray) -> None:
+    def awarded(self, p: Administration, firms: np.ndarray) -> None:
         """What an award does to the winning firms besides the money (nothing by default)."""
 
 
@@ -93,7 +133,7 @@ class TechRetrofitGrant(ProjectInstrument):
     @override
     def offer(
         self,
-        p: ProvincialProgramme,
+        p: Administration,
         slots: np.ndarray,
         kind: np.ndarray,
         investment: np.ndarray,
@@ -118,7 +158,7 @@ class IntelligentMfgDemoAward(ProjectInstrument):
     @override
     def offer(
         self,
-        p: ProvincialProgramme,
+        p: Administration,
         slots: np.ndarray,
         kind: np.ndarray,
         investment: np.ndarray,
@@ -136,7 +176,7 @@ class IntelligentMfgDemoAward(ProjectInstrument):
         )
 
     @override
-    def awarded(self, p: ProvincialProgramme, firms: np.ndarray) -> None:
+    def awarded(self, p: Administration, firms: np.ndarray) -> None:
         f = p.firms
         f.im_demo[firms] = True
         np.add.at(p.demo_count, (f.sector[firms], f.city[firms]), 1.0)
@@ -151,7 +191,7 @@ class MajorProjectSupport(ProjectInstrument):
     @override
     def offer(
         self,
-        p: ProvincialProgramme,
+        p: Administration,
         slots: np.ndarray,
         kind: np.ndarray,
         investment: np.ndarray,
@@ -185,15 +225,15 @@ class SiteInstrument:
     #: the programme's boolean [sector, city] array of cells already selected
     cells: ClassVar[str]
 
-    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+    def eligible(self, p: Administration, sector: np.ndarray) -> np.ndarray:
         """Which cells may apply, from the sector of each flattened cell."""
         raise NotImplementedError
 
-    def amount(self, p: ProvincialProgramme) -> float:
+    def amount(self, p: Administration) -> float:
         """The lump sum per selected cell [yuan]."""
         raise NotImplementedError
 
-    def awarded(self, p: ProvincialProgramme, sector: np.ndarray, amount: float) -> None:
+    def awarded(self, p: Administration, sector: np.ndarray, amount: float) -> None:
         """What a selection does besides marking the cell (nothing by default)."""
 
 
@@ -205,15 +245,15 @@ class SEIClusterGuidingFund(SiteInstrument):
     cells = "cluster_cell"
 
     @override
-    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+    def eligible(self, p: Administration, sector: np.ndarray) -> np.ndarray:
         return p.sectors["priority"][sector]
 
     @override
-    def amount(self, p: ProvincialProgramme) -> float:
+    def amount(self, p: Administration) -> float:
         return p.rules.sei_cluster_guiding_fund.per_cluster
 
     @override
-    def awarded(self, p: ProvincialProgramme, sector: np.ndarray, amount: float) -> None:
+    def awarded(self, p: Administration, sector: np.ndarray, amount: float) -> None:
         capital = amount * p.rules.sei_cluster_guiding_fund.leverage_target
         np.add.at(p.cluster_capital, sector, capital)
         np.add.at(p.cluster_uninvested, sector, capital)
@@ -226,11 +266,11 @@ class IntelligentMfgBaseGrant(SiteInstrument):
     cells = "base_cell"
 
     @override
-    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+    def eligible(self, p: Administration, sector: np.ndarray) -> np.ndarray:
         return p.sectors["priority"][sector] & p.sectors["key_area"][sector]
 
     @override
-    def amount(self, p: ProvincialProgramme) -> float:
+    def amount(self, p: Administration) -> float:
         return p.rules.intelligent_mfg_base_grant.per_base
 
 
@@ -241,11 +281,11 @@ class PlatformAndParkSubsidy(SiteInstrument):
     cells = "park_cell"
 
     @override
-    def eligible(self, p: ProvincialProgramme, sector: np.ndarray) -> np.ndarray:
+    def eligible(self, p: Administration, sector: np.ndarray) -> np.ndarray:
         return p.sectors["manufacturing"][sector]
 
     @override
-    def amount(self, p: ProvincialProgramme) -> float:
+    def amount(self, p: Administration) -> float:
         return p.rules.platform_and_park_subsidy.per_park
 
 
@@ -265,7 +305,7 @@ class FirmInstrument:
 
     name: ClassVar[str]
 
-    def call(self, p: ProvincialProgramme, year: int, t: int, live: np.ndarray, n_now: int) -> None:
+    def call(self, p: Administration, year: int, t: int, live: np.ndarray, n_now: int) -> None:
         """Run this year's call over the live firms ``live`` for at most ``n_now`` awards."""
         raise NotImplementedError
 
@@ -281,7 +321,7 @@ class InnovationCentreGrant(FirmInstrument):
     name = "innovation_centre_grant"
 
     @override
-    def call(self, p: ProvincialProgramme, year: int, t: int, live: np.ndarray, n_now: int) -> None:
+    def call(self, p: Administration, year: int, t: int, live: np.ndarray, n_now: int) -> None:
         c = p.rules.innovation_centre_grant
         f = p.firms
         hw = f.high_water
@@ -310,7 +350,7 @@ class ITIntegrationDemoAward(FirmInstrument):
     name = "it_integration_demo_award"
 
     @override
-    def call(self, p: ProvincialProgramme, year: int, t: int, live: np.ndarray, n_now: int) -> None:
+    def call(self, p: Administration, year: int, t: int, live: np.ndarray, n_now: int) -> None:
         d = p.rules.it_integration_demo_award
         f = p.firms
         cand = live[(f.cnc[live] >= d.min_cnc_share) & ~f.it_demo[live]]

@@ -11,8 +11,6 @@ belong to the province are the public methods here, called by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from mfgplan.economy import rules
@@ -25,15 +23,14 @@ from mfgplan.economy.instruments import (
     phased_count,
 )
 from mfgplan.economy.ledger import GrantLedger
-from mfgplan.economy.record import Cohorts, Recorder
+from mfgplan.economy.record import Cohorts
+from mfgplan.economy.shared import Shared
 from mfgplan.inputs.fields import expand_yearly
+from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sectors import CITIES, SECTORS
 
-if TYPE_CHECKING:
-    from mfgplan.economy.economy import ManufacturingEconomy
-
-__all__ = ["K", "ProvincialProgramme"]
+__all__ = ["K", "ProvincialProgramme", "grant_ledger"]
 
 N_SECTORS = len(SECTORS)
 N_CITIES = len(CITIES)
@@ -41,36 +38,44 @@ N_CITIES = len(CITIES)
 K = {name: k for k, name in enumerate(GRANT_INSTRUMENTS)}
 
 
+def grant_ledger(scenario: Scenario) -> GrantLedger:
+    """The empty grant ledger of a scenario: every instrument, projected year and sector."""
+    return GrantLedger(
+        GRANT_INSTRUMENTS,
+        list(scenario.projection_years),
+        N_SECTORS,
+        scenario.allocation_by_year(),
+        scenario.programme.carryover,
+    )
+
+
 class ProvincialProgramme:
     """The province's side of a replicate (see module doc).
 
     Parameters
     ----------
-    model
-        The economy: its firms, projects, sectors, random streams and recorder are shared.
+    shared
+        The firms, projects, sectors, random streams and record of the replicate.
+    ledger
+        The grant ledger (:func:`grant_ledger`), also the record's.
     """
 
-    def __init__(self, model: ManufacturingEconomy) -> None:
-        scenario = model.spec
-        self.model = model
+    def __init__(self, shared: Shared, ledger: GrantLedger) -> None:
+        scenario = shared.scenario
+        self.shared = shared
         self.config = scenario.programme
         self.rules = scenario.programme.instruments
         self.behaviour = scenario.behaviour
-        self.firms = model.population.firms
-        self.projects = model.projects
-        self.sectors = model.sectors
-        self.city_shares = model.city_shares
-        self.streams = model.streams
-        self.years = model.years
+        self.firms = shared.firms
+        self.projects = shared.projects
+        self.sectors = shared.sectors
+        self.city_shares = shared.city_shares
+        self.streams = shared.streams
+        self.years = shared.years
+        self.recorder = shared.recorder
         self.programme_years = set(scenario.programme_years)
         self.allocation = scenario.allocation_by_year()
-        self.ledger = GrantLedger(
-            GRANT_INSTRUMENTS,
-            list(self.years[1:]),
-            N_SECTORS,
-            self.allocation,
-            self.config.carryover,
-        )
+        self.ledger = ledger
         fund = self.config.investment_fund
         self.fund_annual = expand_yearly(
             fund.annual_investment, scenario.programme_years, field="annual_investment"
@@ -98,11 +103,6 @@ class ProvincialProgramme:
         self.scheduled: list[tuple[int, int, int, int, float]] = []
         #: award each application would receive under its instrument's rule [yuan], by project
         self.pending_amount = np.zeros(0)
-
-    @property
-    def recorder(self) -> Recorder:
-        """The replicate's recorder (award counts, equity invested)."""
-        return self.model.recorder
 
     # -- the budget year ---------------------------------------------------------------------
 
@@ -486,7 +486,7 @@ class ProvincialProgramme:
         expected = b.fund_entry_effect * invested / np.maximum(sector_va, 1.0) * counts
         entrants = self.streams["programme"].poisson(expected)
         va_each = b.entrant_median_revenue * b.va_to_revenue
-        sei, ht = self.model.population.sector_levels()
+        sei, ht = self.shared.population.sector_levels()
         cohorts = self.cohorts
         cohorts.count += entrants
         cohorts.va += entrants * va_each

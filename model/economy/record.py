@@ -8,16 +8,13 @@ writes the year's aggregates at the end of Q4 (and of the base year at start-up)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mfgplan.economy.firms import FirmTable
 from mfgplan.economy.ledger import GrantLedger
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sectors import SECTORS
-
-if TYPE_CHECKING:
-    from mfgplan.economy.firms import FirmTable
 
 __all__ = ["Recorder", "ReplicateRecord"]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ __all__ = [
     "load_scenario",
     "scenario_document",
     "scenario_summary",
-    "validate_files",
 ]
 
 MAX_BYTES = 1 << 20  # 1 MiB
@@ -87,6 +85,25 @@ class ResolvedScenario:
         """Behavioural parameters the scenario files set themselves (they win over a sample)."""
         behaviour = self.document.get("behaviour")
         return frozenset(behaviour) if isinstance(behaviour, dict) else frozenset()
+
+    def info(self) -> dict[str, Any]:
+        """What a manifest records of the scenario: title, files, hash and calibration."""
+        return {
+            "title": self.scenario.title,
+            "path": str(self.path),
+            "chain": [str(p) for p in self.chain],
+            "sha256": self.sha256,
+            "calibration": (
+                {
+                    "file": str(self.parameters.path),
+                    "sha256": self.parameters.sha256,
+                    "as_of": self.parameters.as_of,
+                    "parameter_sets": self.parameters.size,
+                }
+                if self.parameters
+                else None
+            ),
+        }
 
     def to_yaml(self, calibration_ref: str | None = None) -> str:
         """The resolved scenario with every default filled in (loads back to an equal one).
@@ -478,18 +495,3 @@ def scenario_summary(resolved: ResolvedScenario) -> list[tuple[str, str]]:
         ("replicates, seed", f"{s.replicates}, {s.seed}"),
     ]
     return rows
-
-
-def validate_files(paths: list[str]) -> int:
-    """Validate scenario files; print ``OK`` lines or every problem; 0 if all valid, else 2."""
-    status = 0
-    for p in paths:
-        try:
-            resolved = load_scenario(p)
-        except ScenarioError as err:
-            for problem in err.problems:
-                print(str(problem), file=sys.stderr)
-            status = 2
-            continue
-        print(f"OK {p} ({resolved.scenario.title}, sha256 {resolved.sha256[:12]})")
-    return status

@@ -1,229 +1,27 @@
-"""Monte Carlo ensembles: replicates, seeds and the labelled results dataset.
+"""Monte Carlo ensembles: the same replicates of one or several jobs, in memory or on disk.
 
-Replicate ``r`` of a run with root seed ``S`` uses ``SeedSequence(S, spawn_key=(r,))`` (the
-``r``-th child of the root), split into a stream for the statistical baseline draw and one for
-the agent-based model. Results therefore depend only on ``(S, r)``: not on how many replicates
-run, in which order or in which process, and two scenarios with the same seed share every draw
-the programme does not change (common random numbers).
+Replicate ``r`` of a run with root seed ``S`` depends only on ``(S, r)``
+(:mod:`mfgplan.economy.replicate`), so the jobs of a comparison share every draw the programme
+does not change (common random numbers), and the results do not depend on how the replicates
+are spread over processes (:func:`mfgplan.parallel.map_tasks`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import xarray as xr
 
-from mfgplan.calibration.forecast import BaselineFit, fit_baseline
-from mfgplan.economy.replicate import simulate_replicate
+from mfgplan.calibration.forecast import BaselineFit
 from mfgplan.inputs.parameters import Scenario
-from mfgplan.inputs.programme import GRANT_INSTRUMENTS
-from mfgplan.inputs.sample import ParameterSample, set_for_replicate
-from mfgplan.inputs.sectors import SECTORS
-from mfgplan.parallel import EnsembleJob, Failure, iter_outcomes
-from mfgplan.provenance import __version__
-from mfgplan.runs.anchoring import INDICATORS, anchor
+from mfgplan.inputs.sample import ParameterSample
+from mfgplan.parallel import Failure, batches, map_tasks
+from mfgplan.runs.job import EnsembleJob, Outcome, resolve_job, run_batch
+from mfgplan.runs.variables import assemble, dataset_skeleton
 
-__all__ = [
-    "VARIABLES",
-    "EnsembleFailedError",
-    "allocation_array",
-    "assemble",
-    "dataset_skeleton",
-    "default_n_firms",
-    "resolve_job",
-    "run_ensemble",
-    "run_ensembles",
-    "run_replicate",
-]
-
-
-def default_n_firms(fit: BaselineFit) -> int:
-    """Base-year enterprise count from the data (the last observed full-year value)."""
-    years, values = fit.history["enterprise_count"]
-    return round(float(values[years <= fit.as_of][-1]))
-
-
-def replicate_scenario(
-    scenario: Scenario,
-    replicate: int,
-    parameters: ParameterSample | None,
-    explicit: frozenset[str] = frozenset(),
-) -> Scenario:
-    """The scenario replicate ``replicate`` runs: with a calibrated sample, its behavioural
-    parameters are set ``(r // 2) mod S`` of the sample, except those in ``explicit``."""
-    if parameters is None:
-        return scenario
-    index = set_for_replicate(replicate, parameters.size)
-    behaviour = scenario.behaviour.model_copy(
-        update=parameters.behaviour_updates(index, keep=explicit)
-    )
-    return scenario.model_copy(update={"behaviour": behaviour})
-
-
-def run_replicate(
-    scenario: Scenario,
-    fit: BaselineFit,
-    root_seed: int,
-    replicate: int,
-    n_firms: int,
-    *,
-    parameters: ParameterSample | None = None,
-    explicit: frozenset[str] = frozenset(),
-) -> dict[str, np.ndarray]:
-    """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor
-    (see module doc)."""
-    scenario = replicate_scenario(scenario, replicate, parameters, explicit)
-    baseline, record = simulate_replicate(scenario, fit, root_seed, replicate, n_firms)
-    out = anchor(baseline, record)
-    ledger = record.ledger
-    pad = np.zeros((1, len(GRANT_INSTRUMENTS), len(SECTORS)))
-    # ledger arrays are [instrument, year, sector] over projected years; add the base year
-    for name in ("committed", "paid", "lapsed"):
-        arr = np.transpose(getattr(ledger, name), (1, 0, 2))
-        out[f"grant_{name}"] = np.concatenate([pad, arr])
-    unspent = np.concatenate([np.zeros((1, len(GRANT_INSTRUMENTS))), ledger.unspent_lapsed.T])
-    out["grant_unspent_lapsed"] = unspent
-    out["grant_outstanding"] = np.concatenate([pad, np.transpose(ledger.outstanding(), (1, 0, 2))])
-    out["awards"] = record.awards.T
-    out["additional_projects"] = record.additional_projects.T
-    out["deadweight_projects"] = record.deadweight_projects.T
-    out["fund_equity"] = record.fund_equity
-    out["cluster_fund_equity"] = record.cluster_equity
-    out["rd_tax_expenditure"] = record.tax_expenditure_actual
-    out["rd_tax_expenditure_no_programme"] = record.tax_expenditure_baseline
-    return out
-
-
-#: variable -> (dims after replicate, units, long name)
-VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    **{name: (("year",), u, d) for name, (u, d) in INDICATORS.items()},
-    **{
-        f"{name}_no_programme": (("year",), u, f"{d}, without the provincial programme")
-        for name, (u, d) in INDICATORS.items()
-    },
-    "sector_va": (("year", "sector"), "yuan", "above-scale industrial value added by sector"),
-    "price_index": (("year",), "1", "value-added price index, base year = 1"),
-    "grant_committed": (
-        ("year", "instrument", "sector"),
-        "yuan",
-        "grants committed (awarded) in the year, by recipient sector",
-    ),
-    "grant_paid": (("year", "instrument", "sector"), "yuan", "grants paid in the year"),
-    "grant_lapsed": (
-        ("year", "instrument", "sector"),
-        "yuan",
-        "commitments of the year released unpaid (abandoned projects, exits)",
-    ),
-    "grant_outstanding": (
-        ("year", "instrument", "sector"),
-        "yuan",
-        "commitments of the year still unpaid at the horizon",
-    ),
-    "grant_unspent_lapsed": (
-        ("year", "instrument"),
-        "yuan",
-        "allocation left uncommitted and returned at year end",
-    ),
-    "awards": (("year", "instrument"), "count", "awards made in the year"),
-    "additional_projects": (
-        ("year", "instrument"),
-        "count",
-        "awarded projects that would not have gone ahead without the programme",
-    ),
-    "deadweight_projects": (
-        ("year", "instrument"),
-        "count",
-        "awarded projects that would have gone ahead anyway (same draw, no programme)",
-    ),
-    "fund_equity": (("year",), "yuan", "equity invested by the manufacturing investment fund"),
-    "cluster_fund_equity": (("year",), "yuan", "equity invested by the SEI cluster funds"),
-    "rd_tax_expenditure": (
-        ("year",),
-        "yuan",
-        "R&D super-deduction tax expenditure (base-year prices)",
-    ),
-    "rd_tax_expenditure_no_programme": (
-        ("year",),
-        "yuan",
-        "R&D super-deduction tax expenditure without the programme (base-year prices)",
-    ),
-}
-
-
-def allocation_array(scenario: Scenario) -> np.ndarray:
-    """The scenario's allocation [year, instrument] in yuan, base year included (zero)."""
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    allocation = scenario.allocation_by_year()
-    alloc = np.zeros((len(years), len(GRANT_INSTRUMENTS)))
-    for k, name in enumerate(GRANT_INSTRUMENTS):
-        for y, v in allocation[name].items():
-            alloc[y - scenario.base_year, k] = v
-    return alloc
-
-
-def dataset_skeleton(
-    scenario: Scenario,
-    fit: BaselineFit,
-    root_seed: int,
-    n_firms: int,
-    ids: Sequence[int],
-    parameters: ParameterSample | None = None,
-) -> xr.Dataset:
-    """The results dataset without replicate data: coordinates, allocation and attributes.
-
-    Shared by the in-memory ensemble and the chunked writer (:mod:`mfgplan.runs.store`), so both give
-    the same labelled file.
-    """
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    coords = {
-        "replicate": np.asarray(list(ids), dtype=np.int64),
-        "year": years,
-        "sector": [s.name for s in SECTORS],
-        "instrument": list(GRANT_INSTRUMENTS),
-    }
-    ds = xr.Dataset(coords=coords)
-    ds["allocation"] = (
-        ("year", "instrument"),
-        allocation_array(scenario),
-        {"units": "yuan", "long_name": "scenario allocation of the programme budget"},
-    )
-    ds["year"].attrs = {"units": "year", "long_name": "calendar year (base year included)"}
-    ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
-    ds["sector"].attrs = {"long_name": "sector group (mfgplan.inputs.sectors.SECTORS)"}
-    ds["instrument"].attrs = {"long_name": "grant instrument of the provincial programme"}
-    sets = [set_for_replicate(r, parameters.size) if parameters else -1 for r in ids]
-    ds = ds.assign_coords(parameter_set=("replicate", np.asarray(sets, dtype=np.int64)))
-    ds["parameter_set"].attrs = {
-        "units": "1",
-        "long_name": "set of the calibrated parameter sample the replicate used (-1: none)",
-    }
-    ds.attrs = {
-        "title": scenario.title,
-        "model": "mfgplan",
-        "model_version": __version__,
-        "seed": int(root_seed),
-        "base_year": scenario.base_year,
-        "horizon": scenario.horizon,
-        "n_firms": int(n_firms),
-        "baseline_as_of": fit.as_of,
-        "baseline_methods": "; ".join(f"{k}: {v}" for k, v in sorted(fit.methods.items())),
-        "calibration": str(parameters.path.name) if parameters else "none (scenario values)",
-        "calibration_sha256": parameters.sha256 if parameters else "",
-        "calibration_as_of": parameters.as_of if parameters else -1,
-    }
-    return ds
-
-
-def assemble(skeleton: xr.Dataset, runs: Sequence[dict[str, np.ndarray]]) -> xr.Dataset:
-    """The results dataset: ``runs[i]`` is replicate ``skeleton.replicate[i]``."""
-    ds = skeleton.copy()
-    for name, (dims, units, long_name) in VARIABLES.items():
-        values = np.stack([run[name] for run in runs])
-        ds[name] = (("replicate", *dims), values, {"units": units, "long_name": long_name})
-    # data variables first, allocation last, as in every results file
-    return ds[[*VARIABLES, "allocation"]]
+__all__ = ["EnsembleFailedError", "iter_outcomes", "run_ensemble", "run_ensembles"]
 
 
 class EnsembleFailedError(RuntimeError):
@@ -234,29 +32,24 @@ class EnsembleFailedError(RuntimeError):
         self.failure = failure
 
 
-def resolve_job(
-    scenario: Scenario,
+def iter_outcomes(
+    jobs: Sequence[EnsembleJob],
+    replicates: Sequence[Sequence[int]],
     *,
-    seed: int | None = None,
-    fit: BaselineFit | None = None,
-    n_firms: int | None = None,
-    parameters: ParameterSample | None = None,
-    explicit: frozenset[str] = frozenset(),
-) -> EnsembleJob:
-    """The job of a scenario with the run's overrides applied (baseline fitted if not given).
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Iterator[tuple[int, int, Outcome]]:
+    """Run ``replicates[j]`` of each job ``j``; yield ``(j, replicate, outcome)`` as they finish.
 
-    ``parameters`` is the calibrated sample the replicates draw from; ``explicit`` the
-    behavioural parameters the scenario sets itself (they win over the sample).
+    Replicates go to the workers in batches (:func:`mfgplan.parallel.batches`); see
+    :func:`mfgplan.parallel.map_tasks` for ``workers`` and ``scheduler``.
     """
-    fit = fit or fit_baseline(as_of=scenario.base_year)
-    root = scenario.seed if seed is None else int(seed)
-    firms = n_firms or scenario.n_firms or default_n_firms(fit)
-    if parameters is not None and parameters.as_of != scenario.base_year:
-        raise ValueError(
-            f"calibration: {parameters.path.name} is calibrated as of {parameters.as_of}, the "
-            f"scenario's base year is {scenario.base_year}"
-        )
-    return EnsembleJob(scenario, fit, root, int(firms), parameters, frozenset(explicit))
+    n_parallel = workers if scheduler is None else 8
+    tasks = [(j, batch) for j, ids in enumerate(replicates) for batch in batches(ids, n_parallel)]
+    for number, outcomes in map_tasks(run_batch, jobs, tasks, workers=workers, scheduler=scheduler):
+        j = tasks[number][0]
+        for r, outcome in outcomes:
+            yield j, r, outcome
 
 
 def run_ensembles(

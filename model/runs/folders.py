@@ -1,304 +1,366 @@
-"""Run folders: results, target table, charts, manifest and the resolved scenario.
+"""The one life of an output folder, for every command that writes one.
 
-A run folder is written under a temporary name (``<name>.partial``) and renamed when complete,
-so a folder with the final name is always complete; ``manifest.json`` is written last inside it.
-The contract is documented in ``outputs/README.md``.
+1. :meth:`RunFolder.open` checks the target and takes a lock: an existing folder is replaced
+   only with ``--force`` and only if mfgplan wrote it (its ``manifest.json`` says so); any
+   other existing path is refused, never deleted. A second command started on the same
+   folder while the first runs is refused with one line (an exclusive ``flock`` on
+   ``.<name>.lock`` beside it, released by the operating system even after ``kill -9``).
+2. :meth:`RunFolder.start` makes ``<name>.partial/`` with an ``INCOMPLETE`` note and, for a
+   resumable run, ``run.json`` (what the results depend on: ``--resume`` continues only a run
+   with the same identity); or, resuming, checks that identity and removes half-written files.
+3. The command writes its files into the partial folder (durably: :mod:`mfgplan.files`);
+   replicates go to :class:`~mfgplan.runs.store.ReplicateStore` folders as they finish.
+4. :meth:`RunFolder.finish` removes the replicates, writes ``manifest.json`` last (versions,
+   commit, seed, scenario hashes, the sha256 of every file, UTC time stamps) and renames the
+   folder into place, so a folder with the final name is always complete.
+
+The contract of each command's folder is ``outputs/README.md``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import errno
+import fcntl
 import json
 import os
 import shutil
-import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
-from mfgplan.analysis.targets import TARGETS, target_table
-from mfgplan.provenance import git_commit, manifest
-from mfgplan.runs.store import INCOMPLETE_NOTE, atomic_write_text
+from mfgplan.errors import InputError
+from mfgplan.files import (
+    atomic_write_text,
+    fsync_file,
+    fsync_folder,
+    replace_folder,
+    sha256_file,
+)
+from mfgplan.paths import OUTPUTS
+from mfgplan.provenance import __version__, git_commit, manifest, utc_stamp
+from mfgplan.runs.store import ReplicateStore
 
 __all__ = [
-    "CHARTED",
-    "compare_table",
-    "default_run_dir",
-    "finish_run",
-    "git_commit",
-    "manifest",
-    "replace_folder",
-    "uncertainty_table",
-    "write_charts",
-    "write_run",
+    "INCOMPLETE_NOTE",
+    "RunFolder",
+    "check_output_file",
+    "default_folder",
+    "default_run_folder",
+    "is_mfgplan_folder",
+    "run_identity",
 ]
 
-#: indicator -> (axis label, display scale)
-CHARTED: dict[str, tuple[str, float]] = {
-    "manufacturing_va": ("billion yuan (nominal)", 1e9),
-    "industrial_va": ("billion yuan (nominal)", 1e9),
-    "industrial_va_growth": ("% a year (real)", 0.01),
-    "sei_share": ("% of industrial VA", 0.01),
-    "hightech_share": ("% of industrial VA", 0.01),
-    "cnc_rate": ("% of key-process equipment", 0.01),
-    "rd_intensity": ("% of GDP", 0.01),
-    "enterprise_count": ("enterprises", 1.0),
-}
+INCOMPLETE_NOTE = """This folder is NOT a finished run.
+
+A run of mfgplan was interrupted (or is still going) and keeps its finished replicates here.
+Continue it with the same command and --resume; start again with --force.
+Nothing in this folder is a result.
+"""
+MANIFEST = "manifest.json"
 
 
-def default_run_dir(scenario_path: Path, sha256: str, seed: int, replicates: int) -> Path:
-    """``outputs/<scenario>/<UTC time>-<hash>`` beside the project."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return Path("outputs") / scenario_path.stem / f"{stamp}-s{seed}-r{replicates}-{sha256[:8]}"
+def default_run_folder(scenario_path: Path, sha256: str, seed: int, replicates: int) -> Path:
+    """``outputs/<scenario>/<UTC time>-s<seed>-r<replicates>-<hash>`` (``mfgplan run``)."""
+    stamp = utc_stamp()
+    return OUTPUTS / scenario_path.stem / f"{stamp}-s{seed}-r{replicates}-{sha256[:8]}"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def default_folder(command: str, name: str) -> Path:
+    """``outputs/<command>/<name>-<UTC time>`` (every other command)."""
+    return OUTPUTS / command / f"{name}-{utc_stamp()}"
 
 
-def _write_netcdf(ds: xr.Dataset, path: Path) -> None:
-    encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
-    ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
-
-
-def write_charts(ds: xr.Dataset, folder: Path, history: dict[str, tuple[Any, Any]]) -> list[Path]:
-    """Fan charts of each indicator with history, target line and probability (PNG)."""
-    from mfgplan.report.charts import fan_chart
-
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    targets = {t.indicator: t for t in TARGETS}
-    for name, (ylabel, scale) in CHARTED.items():
-        target = targets.get(name)
-        values = ds[name].values
-        probability = None
-        target_pair = None
-        if target is not None:
-            yi = int(np.flatnonzero(ds["year"].values == target.year)[0])
-            probability = float(np.mean(values[:, yi] >= target.threshold))
-            target_pair = (target.year, target.threshold)
-        fig = fan_chart(
-            ds["year"].values,
-            values,
-            title=f"{ds[name].attrs['long_name']} - {ds.attrs.get('title', '')}",
-            ylabel=ylabel,
-            scale=scale,
-            history=history.get(name),
-            target=target_pair,
-            probability=probability,
-            target_label=target.description if target else None,
-        )
-        path = folder / f"{name}.png"
-        fig.savefig(path, dpi=110)
-        written.append(path)
-    return written
-
-
-def finish_run(
-    partial: Path,
-    out_dir: Path,
-    *,
-    resolved_yaml: str,
-    scenario_info: dict[str, Any],
-    history: dict[str, tuple[Any, Any]],
-    timings: dict[str, float],
-    command: str,
-    charts: bool = True,
-    failures: Sequence[Any] = (),
-    replicates_requested: int | None = None,
-    extra: dict[str, Any] | None = None,
-    calibration_file: Path | None = None,
-) -> Path:
-    """Complete a partial run folder holding ``results.nc`` and rename it to ``out_dir``.
-
-    Adds ``targets.csv``, ``uncertainty.csv`` (with a parameter sample), the charts, the
-    resolved scenario, a copy of its parameter file (``calibration.json``, which the resolved
-    scenario names) and, last, ``manifest.json``;
-    removes the stored replicates and the ``INCOMPLETE`` note. An existing ``out_dir`` (the
-    caller has checked ``--force``) is replaced only once the new folder is complete.
-    """
-    partial = Path(partial)
-    out_dir = Path(out_dir)
-    t0 = time.perf_counter()
-    with xr.open_dataset(partial / "results.nc") as ds:
-        table = target_table(ds)
-        atomic_csv(table, partial / "targets.csv")
-        if charts:
-            write_charts(ds, partial / "charts", history)
-        uncertainty = uncertainty_table(ds)
-        if uncertainty is not None:
-            atomic_csv(uncertainty, partial / "uncertainty.csv")
-        attrs = dict(ds.attrs)
-        n_done = int(ds.sizes["replicate"])
-    atomic_write_text(partial / "scenario.resolved.yaml", resolved_yaml)
-    if calibration_file is not None:
-        atomic_write_text(
-            partial / "calibration.json", Path(calibration_file).read_text(encoding="utf-8")
-        )
-    shutil.rmtree(partial / "replicates", ignore_errors=True)
-    (partial / "run.json").unlink(missing_ok=True)
-    timings = {**timings, "write": round(time.perf_counter() - t0, 3)}
-    files = {
-        str(p.relative_to(partial)): _sha256(p)
-        for p in sorted(partial.rglob("*"))
-        if p.is_file() and p.name != "INCOMPLETE"
+def run_identity(scenario_sha256: str | Sequence[str], **fields: Any) -> dict[str, Any]:
+    """What a resumable run's results depend on besides its replicate numbers: scenario
+    hash(es), the given fields (seed, population, baseline year), version and commit."""
+    return {
+        "scenario_sha256": scenario_sha256,
+        **fields,
+        "model_version": __version__,
+        "git_commit": git_commit(),
     }
-    failed = [f.to_dict() for f in failures]
-    man = manifest(
-        command=command,
-        scenarios=[scenario_info],
-        seed=int(attrs["seed"]),
-        replicates=n_done,
-        timings=timings,
-        files=files,
-        extra={
-            "status": "complete_with_failures" if failed else "complete",
-            "replicates_requested": replicates_requested or n_done,
-            "replicates_failed": failed,
-            "baseline_methods": attrs.get("baseline_methods", ""),
-            **(extra or {}),
-        },
-    )
-    (partial / "INCOMPLETE").unlink(missing_ok=True)
-    atomic_write_text(partial / "manifest.json", json.dumps(man, indent=2))
-    replace_folder(partial, out_dir)
-    return out_dir
 
 
-def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:
-    """How much of each indicator's spread comes from the parameters (one-way ANOVA).
-
-    One row per indicator, year and quantity (``level``: the projection with the programme;
-    ``programme_effect``: its difference from the no-programme projection of the same
-    replicate). ``parameter_share`` is the parameter variance over the total
-    (:func:`mfgplan.inputs.sample.variance_split`); the rest is the statistical baseline's
-    uncertainty and the model's own shocks. ``None`` when the run used no parameter sample.
-    """
-    from mfgplan.inputs.sample import variance_split
-    from mfgplan.runs.anchoring import INDICATORS
-
-    if "parameter_set" not in ds.coords or (ds["parameter_set"].values < 0).any():
+def _manifest_of(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    groups = ds["parameter_set"].values
-    rows = []
-    for name in INDICATORS:
-        for year in ds["year"].values[1:]:
-            level = ds[name].sel(year=year).values
-            effect = level - ds[f"{name}_no_programme"].sel(year=year).values
-            for quantity, values in (("level", level), ("programme_effect", effect)):
-                param, shock, share = variance_split(values, groups)
-                rows.append(
-                    {
-                        "indicator": name,
-                        "year": int(year),
-                        "quantity": quantity,
-                        "units": ds[name].attrs.get("units", ""),
-                        "total_sd": float(np.sqrt(param + shock)) if np.isfinite(param) else np.nan,
-                        "parameter_sd": float(np.sqrt(param)) if np.isfinite(param) else np.nan,
-                        "shock_sd": float(np.sqrt(shock)) if np.isfinite(shock) else np.nan,
-                        "parameter_share": share,
-                        "parameter_sets": int(np.unique(groups).size),
-                    }
-                )
-    return pd.DataFrame(rows)
+    return data if isinstance(data, dict) else None
 
 
-def replace_folder(src: Path, dst: Path) -> None:
-    """Rename ``src`` to ``dst``; an existing ``dst`` is moved aside first, then removed."""
-    old = None
-    if dst.exists():
-        old = dst.with_name(dst.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(dst, old)
-    os.replace(src, dst)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def atomic_csv(table: pd.DataFrame, path: Path) -> None:
-    """Write a CSV table through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    table.to_csv(tmp, index=False, float_format="%.6g")
-    os.replace(tmp, path)
-
-
-def write_run(
-    out_dir: Path,
-    ds: xr.Dataset,
-    *,
-    resolved_yaml: str,
-    scenario_info: dict[str, Any],
-    history: dict[str, tuple[Any, Any]],
-    timings: dict[str, float],
-    command: str,
-    charts: bool = True,
-    calibration_file: Path | None = None,
-) -> Path:
-    """Write a complete run folder for an in-memory dataset atomically; return its path.
-
-    The folder is built as ``out_dir.partial`` and renamed at the end (:func:`finish_run`).
-    """
-    out_dir = Path(out_dir)
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
-    atomic_write_text(partial / "INCOMPLETE", INCOMPLETE_NOTE)
-    t0 = time.perf_counter()
-    tmp = partial / ".results.nc.tmp"
-    _write_netcdf(ds, tmp)
-    os.replace(tmp, partial / "results.nc")
-    timings = {**timings, "results": round(time.perf_counter() - t0, 3)}
-    return finish_run(
-        partial,
-        out_dir,
-        resolved_yaml=resolved_yaml,
-        scenario_info=scenario_info,
-        history=history,
-        timings=timings,
-        command=command,
-        charts=charts,
-        failures=ds.encoding.get("failures", ()),
-        calibration_file=calibration_file,
+def is_mfgplan_folder(path: Path) -> bool:
+    """Whether ``path`` is a finished output folder of mfgplan (its manifest says so)."""
+    data = _manifest_of(path)
+    if data is None:
+        return False
+    versions = data.get("versions")
+    return data.get("written_by") == "mfgplan" or (
+        isinstance(versions, dict) and "mfgplan" in versions
     )
 
 
-def compare_table(datasets: dict[str, xr.Dataset], reference: str) -> pd.DataFrame:
-    """Side-by-side target-year results and paired differences against ``reference``.
+def _is_mfgplan_partial(path: Path) -> bool:
+    """Whether ``path`` is a partial folder mfgplan made (its note or its identity)."""
+    if not path.is_dir():
+        return False
+    note = path / "INCOMPLETE"
+    with contextlib.suppress(OSError):
+        if note.is_file() and note.read_text(encoding="utf-8").startswith(INCOMPLETE_NOTE[:30]):
+            return True
+    return (path / "run.json").is_file()
 
-    The scenarios share seeds, so differences are taken replicate by replicate (common random
-    numbers) and their 5-95% interval is the interval of the programme difference itself.
-    """
-    rows = []
-    ref = datasets[reference]
-    for label, ds in datasets.items():
-        for target in TARGETS:
-            v = ds[target.indicator].sel(year=target.year).values
-            r = ref[target.indicator].sel(year=target.year).values
-            diff = v - r
-            rows.append(
-                {
-                    "scenario": label,
-                    "target": target.name,
-                    "year": target.year,
-                    "threshold": target.threshold,
-                    "probability": float(np.mean(v >= target.threshold)),
-                    "median": float(np.median(v)),
-                    "p5": float(np.quantile(v, 0.05)),
-                    "p95": float(np.quantile(v, 0.95)),
-                    "reference": reference,
-                    "diff_median": float(np.median(diff)),
-                    "diff_p5": float(np.quantile(diff, 0.05)),
-                    "diff_p95": float(np.quantile(diff, 0.95)),
-                    "grant_paid_total": float(
-                        ds["grant_paid"].sum(("year", "instrument", "sector")).median()
-                    ),
-                }
+
+def _is_empty_folder(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _probe_writable(parent: Path) -> None:
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory")
+        probe = parent / f".mfgplan-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise InputError(
+            f"{parent}: output folder is not writable ({err.strerror or err})"
+        ) from None
+
+
+def check_output_file(path: Path, *, force: bool, ours: Callable[[Path], bool], what: str) -> None:
+    """Check a single output file before any work: an existing file is replaced only with
+    ``force`` and only if ``ours(path)`` (mfgplan wrote it); the folder must be writable."""
+    if path.exists() or path.is_symlink():
+        if not force:
+            raise InputError(f"{path}: {what} already exists (use --force to replace it)")
+        if not path.is_file() or not ours(path):
+            raise InputError(
+                f"{path}: exists and is not a {what} mfgplan wrote; it is never replaced: "
+                "choose another --out"
             )
-    return pd.DataFrame(rows)
+    _probe_writable(path.parent)
+
+
+class RunFolder:
+    """An output folder being written (see module doc); use :meth:`open`.
+
+    Attributes
+    ----------
+    final, partial
+        The folder's name and the name it is built under (``<name>.partial``).
+    resuming
+        An interrupted run is continued (``--resume`` and a partial folder exist).
+    complete
+        ``--resume`` of a folder that is already finished: there is nothing to do.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.final = Path(out)
+        self.partial = self.final.with_name(self.final.name + ".partial")
+        self.resuming = False
+        self.complete = False
+        self._lock_fd: int | None = None
+        self._lock_path = self.final.with_name(f".{self.final.name}.lock")
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, out: Path, *, force: bool = False, resume: bool = False, resumable: bool = False
+    ) -> RunFolder:
+        """Check ``out``, lock it and decide what to do with it (module doc).
+
+        ``resumable``: the command can continue an interrupted run (``--resume``); a partial
+        folder of a command that cannot is replaced. Raises :class:`InputError` for every
+        refusal, before anything is written.
+        """
+        if resume and force:
+            raise InputError("--resume and --force: choose one")
+        folder = cls(out)
+        _probe_writable(folder.final.parent)
+        folder._lock()
+        try:
+            folder._decide(force=force, resume=resume, resumable=resumable)
+        except BaseException:
+            folder.close()
+            raise
+        return folder
+
+    def _decide(self, *, force: bool, resume: bool, resumable: bool) -> None:
+        final, partial = self.final, self.partial
+        if final.exists() or final.is_symlink():
+            if not (is_mfgplan_folder(final) or _is_empty_folder(final)):
+                raise InputError(
+                    f"{final}: already exists and is not a folder mfgplan wrote (no mfgplan "
+                    "manifest.json); it is never replaced or deleted: choose another --out"
+                )
+            if resume and is_mfgplan_folder(final):
+                self.complete = True
+                return
+            if not force:
+                raise InputError(
+                    f"{final}: run folder already exists (use --force to replace it, or another "
+                    "--out)"
+                )
+        if partial.exists() or partial.is_symlink():
+            if not _is_mfgplan_partial(partial):
+                raise InputError(
+                    f"{partial}: exists and is not a partial folder mfgplan made; it is never "
+                    "replaced: choose another --out"
+                )
+            if resume and resumable:
+                self.resuming = True
+            elif force or not resumable:
+                shutil.rmtree(partial)
+            else:
+                raise InputError(
+                    f"{partial}: an interrupted run is here; continue it with --resume or start "
+                    "again with --force"
+                )
+
+    def _lock(self) -> None:
+        while True:
+            try:
+                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as err:
+                raise InputError(
+                    f"{self.final.parent}: output folder is not writable ({err.strerror or err})"
+                ) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise InputError(
+                    f"{self.final}: another mfgplan command (pid {holder}) is writing this "
+                    "folder; wait for it to finish, or choose another --out"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self._lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the holder removed the file as we opened it: take the new one
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        """Release the lock (a partial folder stays as it is, for ``--resume``)."""
+        if self._lock_fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self._lock_path.unlink()
+        os.close(self._lock_fd)
+        self._lock_fd = None
+
+    def __enter__(self) -> RunFolder:
+        """The folder itself; the lock is released on leaving."""
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Release the lock."""
+        self.close()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def start(self, identity: dict[str, Any] | None = None) -> None:
+        """Make the partial folder (with ``run.json`` if ``identity``), or check the identity
+        of the run being resumed and remove its half-written files."""
+        if self.resuming:
+            if identity is not None:
+                self._check_identity(identity)
+            for p in self.partial.rglob(".*.tmp"):
+                p.unlink(missing_ok=True)
+            return
+        try:
+            self.partial.mkdir(parents=True)
+            atomic_write_text(self.partial / "INCOMPLETE", INCOMPLETE_NOTE)
+            if identity is not None:
+                atomic_write_text(self.partial / "run.json", json.dumps(identity, indent=2))
+        except OSError as err:
+            raise InputError(
+                f"{self.partial}: cannot write the run folder ({err.strerror or err})"
+            ) from None
+
+    def _check_identity(self, identity: dict[str, Any]) -> None:
+        try:
+            stored = json.loads((self.partial / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise InputError(
+                f"{self.partial}: no readable run.json; start again with --force"
+            ) from None
+        for key, value in identity.items():
+            if stored.get(key) != value:
+                raise InputError(
+                    f"{self.partial}: cannot resume, {key} differs (folder has "
+                    f"{stored.get(key)!r}, this run {value!r}); use --force to start again"
+                )
+
+    def path(self, name: str) -> Path:
+        """A file or folder inside the partial folder (its parent folder made)."""
+        target = self.partial / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a text file into the partial folder durably; returns its path."""
+        path = self.path(name)
+        atomic_write_text(path, text)
+        return path
+
+    def write_csv(self, name: str, table: pd.DataFrame) -> Path:
+        """Write a table as CSV (numbers to 6 significant digits) durably; returns its path."""
+        return self.write_text(name, table.to_csv(index=False, float_format="%.6g"))
+
+    def store(self, name: str | None = None) -> ReplicateStore:
+        """The replicate store ``replicates/`` (or ``replicates/<name>/`` of one scenario)."""
+        folder = self.partial / "replicates"
+        return ReplicateStore(folder / name if name else folder)
+
+    def finish(
+        self,
+        *,
+        command: str,
+        scenarios: Sequence[dict[str, Any]],
+        seed: int,
+        replicates: int,
+        timings: dict[str, float],
+        extra: dict[str, Any] | None = None,
+    ) -> Path:
+        """Write ``manifest.json`` last (with the sha256 of every file) and rename the folder
+        into place (an existing mfgplan folder of that name is replaced); returns its path."""
+        shutil.rmtree(self.partial / "replicates", ignore_errors=True)
+        (self.partial / "run.json").unlink(missing_ok=True)
+        files = {}
+        for p in sorted(self.partial.rglob("*")):
+            if p.is_file() and p.name != "INCOMPLETE":
+                fsync_file(p)  # charts and netCDF files are written by libraries
+                files[str(p.relative_to(self.partial))] = sha256_file(p)
+        man = manifest(
+            command=command,
+            scenarios=scenarios,
+            seed=seed,
+            replicates=replicates,
+            timings=timings,
+            files=files,
+            extra={"written_by": "mfgplan", **(extra or {})},
+        )
+        (self.partial / "INCOMPLETE").unlink(missing_ok=True)
+        atomic_write_text(self.partial / MANIFEST, json.dumps(man, indent=2, default=str))
+        fsync_folder(self.partial)
+        replace_folder(self.partial, self.final)
+        self.close()
+        return self.final

@@ -1,18 +1,18 @@
 """Finished replicates on disk, as they finish; the results file written from them in chunks.
 
-While a run is going, its folder is ``<run>.partial/`` holding
+A partial run folder (:class:`mfgplan.runs.folders.RunFolder`) keeps its replicates in a
+``replicates/`` folder (one per scenario for ``compare``):
 
-* ``INCOMPLETE`` - a note saying the folder is not a finished run and how to continue it;
-* ``run.json`` - what the replicates depend on (scenario hash, seed, population, baseline,
-  model version and commit): ``--resume`` continues only a run with the same identity;
-* ``replicates/r000012.npz`` - replicate 12's arrays, one file per finished replicate;
-* ``replicates/r000013.failed.json`` - replicate 13 raised: the error and its seed.
+* ``r000012.npz`` - replicate 12's arrays, one file per finished replicate;
+* ``r000013.failed.json`` - replicate 13 raised: the error and its seed.
 
-Every file is written under a temporary name and renamed into place, so a process killed at
-any moment (``kill -9`` included) leaves only whole files; ``--resume`` runs the replicates
-that have no ``.npz`` file (failed ones are tried again) and the final results are the same as
-an uninterrupted run's. ``results.nc`` is then written replicate-chunk by replicate-chunk from
-these files (:func:`write_results`), so an ensemble larger than memory can be written.
+Every file is written under a temporary name, flushed to disk and renamed into place
+(:func:`mfgplan.files.atomic_write_bytes`), so a process killed at any moment (``kill -9``
+included) or a machine that loses power leaves only whole files; ``--resume`` runs the
+replicates that have no ``.npz`` file (failed ones are tried again) and the final results are
+the same as an uninterrupted run's. ``results.nc`` is then written replicate-chunk by
+replicate-chunk from these files (:func:`write_results`), so an ensemble larger than memory can
+be written.
 """
 
 from __future__ import annotations
@@ -21,70 +21,37 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from mfgplan.files import (
+    atomic_write_text,
+    atomic_write_with,
+    fsync_file,
+    fsync_folder,
+    temporary_name,
+)
 from mfgplan.parallel import Failure
 
-__all__ = ["ReplicateStore", "RunMismatchError", "atomic_write_text", "write_results"]
-
-INCOMPLETE_NOTE = """This folder is NOT a finished run.
-
-A run of mfgplan was interrupted (or is still going) and keeps its finished replicates here.
-Continue it with the same command and --resume; start again with --force.
-Nothing in this folder is a result.
-"""
+__all__ = ["CHUNK", "ReplicateStore", "write_results"]
 
 #: replicates written to results.nc per chunk (bounds the memory of the writer)
 CHUNK = 64
 
 
-class RunMismatchError(ValueError):
-    """The run folder belongs to a different run (scenario, seed, population or code)."""
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class ReplicateStore:
-    """The ``replicates/`` folder of a partial run (see module doc)."""
+    """The replicates of one job in a partial run folder (see module doc).
+
+    Parameters
+    ----------
+    folder
+        The folder of the replicate files (created if missing).
+    """
 
     def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.replicates = self.folder / "replicates"
-
-    # -- identity ------------------------------------------------------------------------------
-
-    def create(self, identity: dict[str, Any]) -> None:
-        """Start a new partial run folder with this identity."""
+        self.replicates = Path(folder)
         self.replicates.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.folder / "INCOMPLETE", INCOMPLETE_NOTE)
-        atomic_write_text(self.folder / "run.json", json.dumps(identity, indent=2))
-
-    def identity(self) -> dict[str, Any] | None:
-        """The stored identity, or None if there is none (or it cannot be read)."""
-        try:
-            return json.loads((self.folder / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def check(self, identity: dict[str, Any]) -> None:
-        """:class:`RunMismatchError` naming the first field that differs from ``identity``."""
-        stored = self.identity()
-        if stored is None:
-            raise RunMismatchError(f"{self.folder}: no readable run.json; start again with --force")
-        for key, value in identity.items():
-            if stored.get(key) != value:
-                raise RunMismatchError(
-                    f"{self.folder}: cannot resume, {key} differs (folder has "
-                    f"{stored.get(key)!r}, this run {value!r}); use --force to start again"
-                )
 
     # -- replicates -----------------------------------------------------------------------------
 
@@ -93,11 +60,7 @@ class ReplicateStore:
 
     def save(self, replicate: int, arrays: dict[str, np.ndarray]) -> None:
         """Record a finished replicate (and forget an earlier failure of it)."""
-        path = self._path(replicate, ".npz")
-        tmp = path.with_name(f".{path.name}.tmp")
-        with tmp.open("wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
+        atomic_write_with(self._path(replicate, ".npz"), lambda fh: np.savez(fh, **arrays))
         self._path(replicate, ".failed.json").unlink(missing_ok=True)
 
     def save_failure(self, failure: Failure) -> None:
@@ -129,11 +92,6 @@ class ReplicateStore:
                 continue
         return out
 
-    def discard_temporary(self) -> None:
-        """Remove half-written files left by a killed process."""
-        for p in self.folder.rglob(".*.tmp"):
-            p.unlink(missing_ok=True)
-
 
 def write_results(
     path: Path,
@@ -144,14 +102,15 @@ def write_results(
 ) -> None:
     """Write ``results.nc`` from stored replicates, ``CHUNK`` replicates at a time.
 
-    ``skeleton`` carries coordinates and attributes (:func:`mfgplan.runs.ensemble.dataset_skeleton`);
+    ``skeleton`` carries coordinates and attributes
+    (:func:`mfgplan.runs.variables.dataset_skeleton`);
     ``loader(r)`` returns replicate ``r``'s arrays. The file is written under a temporary name
     and renamed when complete.
     """
     import netCDF4
 
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temporary_name(path)
     ids = list(ids)
     with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
         for name, size in skeleton.sizes.items():
@@ -190,4 +149,6 @@ def write_results(
             stop = start + len(block)
             for name, var in out.items():
                 var[start:stop] = np.stack([run[name] for run in block])
+    fsync_file(tmp)
     os.replace(tmp, path)
+    fsync_folder(path.parent)

@@ -19,7 +19,7 @@ from mfgplan.inputs.sample import (
     variance_split,
 )
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
-from mfgplan.runs.ensemble import replicate_scenario
+from mfgplan.runs.job import replicate_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

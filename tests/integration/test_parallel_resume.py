@@ -133,16 +133,16 @@ def test_resume_refuses_a_different_run(scenario, tmp_path, capsys):
 def test_failed_replicates_are_recorded_and_the_rest_complete(
     scenario, serial, tmp_path, monkeypatch, capsys
 ):
-    from mfgplan.runs import ensemble
+    from mfgplan.runs import job
 
-    real = ensemble.run_replicate
+    real = job.run_replicate
 
     def flaky(scenario, fit, root_seed, replicate, n_firms, **options):
         if replicate in (2, 4):
             raise FloatingPointError(f"injected failure in replicate {replicate}")
         return real(scenario, fit, root_seed, replicate, n_firms, **options)
 
-    monkeypatch.setattr(ensemble, "run_replicate", flaky)
+    monkeypatch.setattr(job, "run_replicate", flaky)
     out = tmp_path / "run"
     assert main(["run", str(scenario), "--out", str(out), "-q", "--no-charts"]) == 3
     err = capsys.readouterr().err
@@ -164,12 +164,12 @@ def test_failed_replicates_are_recorded_and_the_rest_complete(
 def test_every_replicate_failing_exits_nonzero_with_the_first_error(
     scenario, tmp_path, monkeypatch, capsys
 ):
-    from mfgplan.runs import ensemble
+    from mfgplan.runs import job
 
     def broken(scenario, fit, root_seed, replicate, n_firms, **_options):
         raise ValueError(f"bad draw {replicate}")
 
-    monkeypatch.setattr(ensemble, "run_replicate", broken)
+    monkeypatch.setattr(job, "run_replicate", broken)
     out = tmp_path / "run"
     assert main(["run", str(scenario), "--out", str(out), "-q"]) == 1
     err = capsys.readouterr().err

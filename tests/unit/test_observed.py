@@ -152,7 +152,7 @@ def test_not_utf8_and_unreadable(tmp_path):
     path.write_bytes(HEADER.encode() + "hightech_share,2016,25,%,year,江西统计局,\n".encode("gbk"))
     with pytest.raises(ObservedError, match=r"gbk\.csv: not UTF-8"):
         read_observed(path)
-    with pytest.raises(ObservedError, match=r"missing\.csv: cannot read"):
+    with pytest.raises(ObservedError, match=r"missing\.csv: file not found"):
         read_observed(tmp_path / "missing.csv")
 
 

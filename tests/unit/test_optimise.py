@@ -9,13 +9,9 @@ import zlib
 import numpy as np
 import pytest
 
-from mfgplan.analysis.optimise import (
-    OptimiseResult,
-    OptimiseSettings,
-    optimise,
-    optimiser_chart,
-    project_to_bounded_simplex,
-)
+from mfgplan.analysis.optimise import OptimiseResult, OptimiseSettings, optimise
+from mfgplan.analysis.simplex import project_to_bounded_simplex
+from mfgplan.report.planning_charts import optimiser_chart
 
 # --- projection ------------------------------------------------------------------------------
 

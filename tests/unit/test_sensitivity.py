@@ -8,21 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mfgplan.analysis.discovery import PrimResult, prim
 from mfgplan.analysis.sensitivity import (
     ISHIGAMI_EXACT,
     ISHIGAMI_FACTORS,
     Factor,
-    PrimResult,
     ishigami,
     morris_design,
     morris_indices,
-    prim,
-    prim_chart,
     sobol_design,
     sobol_indices,
     stability_warnings,
-    tornado_chart,
 )
+from mfgplan.report.planning_charts import prim_chart, tornado_chart
 
 LINEAR = [Factor("x1", 0.0, 2.0), Factor("x2", -1.0, 1.0), Factor("x3", 0.0, 10.0)]
 LINEAR_COEF = np.array([5.0, 1.0, 0.0])

@@ -1,0 +1,220 @@
+"""``mfgplan attribute | optimize | sensitivity``: the planning questions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mfgplan.cli.console import (
+    Console,
+    analysis_options,
+    command_line,
+    execution,
+    parallel_options,
+    positive_int,
+    seed_value,
+)
+from mfgplan.errors import InputError
+from mfgplan.workflows.attribute import AttributeOptions, attribute
+from mfgplan.workflows.optimize import OptimizeOptions, optimize
+from mfgplan.workflows.sensitivity import SensitivityOptions, sensitivity
+
+__all__ = ["add_parsers"]
+
+#: the work completed but some replicates failed (listed in the manifest)
+EXIT_PARTIAL = 3
+
+
+def add_parsers(sub: Any) -> None:
+    """The sub-commands of this group."""
+    att = sub.add_parser(
+        "attribute", help="what each instrument buys: effects, money, deadweight, per yuan"
+    )
+    att.add_argument("scenario", help="scenario YAML file")
+    att.add_argument(
+        "--replicates", "-n", type=positive_int, default=100, help="replicates per ensemble"
+    )
+    att.add_argument("--seed", type=seed_value, help="override the root seed")
+    att.add_argument("--out", type=Path, help="output folder (default outputs/attribute/<id>)")
+    att.add_argument("--force", action="store_true", help="replace an existing folder")
+    att.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parallel_options(att)
+    att.set_defaults(handler=_attribute)
+
+    opt = sub.add_parser(
+        "optimize", help="search allocations of the grant budget for the best objective"
+    )
+    opt.add_argument("scenario", help="scenario YAML file (its budget and rules are kept)")
+    opt.add_argument(
+        "--objective",
+        default="all",
+        help="all (probability of meeting all 2020 targets; default), a target name "
+        "(e.g. hightech_share_30), or va:YEAR (expected manufacturing VA)",
+    )
+    opt.add_argument(
+        "--min-share",
+        action="append",
+        default=[],
+        metavar="INSTRUMENT=SHARE",
+        help="fix a minimum share of the grant budget for an instrument (repeatable)",
+    )
+    opt.add_argument(
+        "--by-year",
+        action="store_true",
+        help="then also search how the programme's grant money is spread over its years "
+        "(the annual budget follows; the instruments' split stays the chosen one)",
+    )
+    opt.add_argument(
+        "--quick", action="store_true", help="fewer candidates and replicates (a first look)"
+    )
+    opt.add_argument(
+        "--final-replicates", type=positive_int, help="replicates to re-evaluate the finalists"
+    )
+    analysis_options(opt, "optimize")
+    opt.set_defaults(handler=_optimize)
+
+    sen = sub.add_parser(
+        "sensitivity", help="which uncertain parameters the targets hinge on (Morris/Sobol, PRIM)"
+    )
+    sen.add_argument("scenario", help="scenario YAML file")
+    sen.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    sen.add_argument(
+        "--samples",
+        type=positive_int,
+        help="Morris trajectories (default 10) or Sobol base samples (a power of two; 64)",
+    )
+    sen.add_argument(
+        "--replicates", "-n", type=positive_int, default=2,
+        help="replicates per design point (common seeds; default 2)",
+    )  # fmt: skip
+    sen.add_argument(
+        "--parameters-only",
+        action="store_true",
+        help="vary only the behavioural parameters, not the scenario's assumed instrument inputs",
+    )
+    sen.add_argument(
+        "--prim-replicates", type=positive_int, default=200,
+        help="replicates of the ensemble scenario discovery works on (default 200)",
+    )  # fmt: skip
+    analysis_options(sen, "sensitivity")
+    sen.set_defaults(handler=_sensitivity)
+
+
+def _attribute(args: argparse.Namespace) -> int:
+    options = AttributeOptions(
+        scenario=Path(args.scenario), replicates=args.replicates, seed=args.seed, out=args.out,
+        force=args.force, command=command_line(args),
+    )  # fmt: skip
+    with Console(args.quiet) as console:
+        result = attribute(options, execution(args, console))
+    table = result.table
+    view = table[table["outcome"] == "industrial_va_cumulative"].copy()
+    view["per_100m_yuan"] = view["per_100m_yuan"] / 1e8
+    view["marginal_per_100m"] = view["marginal_per_100m"] / 1e8
+    print("extra industrial VA (first programme year to horizon) per yuan of fiscal cost:")
+    with np.printoptions(precision=3):
+        print(
+            view[["instrument", "fiscal_cost", "per_100m_yuan", "marginal_per_100m",
+                  "deadweight_share"]]
+            .rename(columns={"per_100m_yuan": "VA_per_yuan", "marginal_per_100m":
+                             "marginal_VA_per_yuan"})
+            .to_string(index=False, float_format=lambda v: f"{v:.3g}")
+        )  # fmt: skip
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"-> {result.folder}")
+    return EXIT_PARTIAL if result.failures else 0
+
+
+def _min_shares(items: Sequence[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(
+                f"--min-share: {item!r}: write INSTRUMENT=SHARE, e.g. tech_retrofit_grant=0.3"
+            )
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--min-share: {item!r}: {value!r} is not a number") from None
+    return out
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    options = OptimizeOptions(
+        scenario=Path(args.scenario), objective=args.objective,
+        min_shares=_min_shares(args.min_share), by_year=args.by_year, quick=args.quick,
+        final_replicates=args.final_replicates, firms=args.firms, seed=args.seed, out=args.out,
+        force=args.force, command=command_line(args),
+    )  # fmt: skip
+    with Console(args.quiet) as console:
+        out = optimize(options, execution(args, console))
+    goal, result = out.goal, out.result
+    lo, hi = result.best_interval
+    print(f"objective: {goal.label} ({goal.units})")
+    gain_of = "" if result.compared_on == "primary" else " in the tie-break"
+    print(
+        f"scenario's allocation {result.start_mean:.4g}; optimised {result.best_mean:.4g} "
+        f"[{lo:.4g}, {hi:.4g}]; gain{gain_of} {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
+        f"{result.gain_interval[1]:.4g}] ({result.evaluations} replicate runs)"
+    )
+    fin = result.finalists
+    if "mean_secondary" in fin and fin["mean_secondary"].notna().any():
+        start_row = fin[fin["is_start"]]
+        best_row = fin[fin["is_best"]]
+        if len(start_row) and len(best_row):
+            what = "mean of min(value / threshold, 1)" if goal.targets else goal.units
+            print(
+                f"tie-break ({what}): "
+                f"scenario's allocation {float(start_row['mean_secondary'].iloc[0]):.4f}, "
+                f"chosen {float(best_row['mean_secondary'].iloc[0]):.4f}"
+            )
+    for note in result.notes:
+        print(f"note: {note}")
+    print(out.allocation[["instrument", "scenario_share", "optimised_share"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))  # fmt: skip
+    indistinct = fin[fin["indistinguishable"]]
+    print(f"{len(indistinct)} of {len(fin)} finalists are statistically "
+          "indistinguishable from the chosen one (finalists.csv)")  # fmt: skip
+    year_result = out.year_result
+    if year_result is not None:
+        ylo, yhi = year_result.best_interval
+        spread = ", ".join(
+            f"{y}: {v:.0%}" for y, v in zip(out.years, year_result.best, strict=True)
+        )
+        print(
+            f"spread over the years {spread}: {year_result.best_mean:.4g} [{ylo:.4g}, "
+            f"{yhi:.4g}] against {year_result.start_mean:.4g} for the scenario's spread; gain "
+            f"{year_result.gain:.4g} "
+            f"[{year_result.gain_interval[0]:.4g}, {year_result.gain_interval[1]:.4g}]"
+        )
+    print(f"-> {out.folder}")
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    options = SensitivityOptions(
+        scenario=Path(args.scenario), method=args.method, samples=args.samples,
+        replicates=args.replicates, parameters_only=args.parameters_only,
+        prim_replicates=args.prim_replicates, firms=args.firms, seed=args.seed, out=args.out,
+        force=args.force, command=command_line(args),
+    )  # fmt: skip
+    with Console(args.quiet) as console:
+        result = sensitivity(options, execution(args, console))
+    print(f"{result.method}: {result.design_points} design points x {args.replicates} replicates")
+    for name in result.outputs:
+        part = result.table[result.table["output"] == name].sort_values("rank").head(3)
+        print(f"  {name}: hinges most on " + ", ".join(part["factor"]))
+    for row in result.discovery:
+        print(f"  {row['target']} missed in {row['missed_share']:.0%}: {row['conditions']}; "
+              f"{row['summary']}")  # fmt: skip
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"-> {result.folder}")
+    return 0

@@ -1,0 +1,23 @@
+"""The errors a command ends with (a leaf module): each prints as one line, never a traceback.
+
+The command line maps them to exit codes: :class:`InputError` 2 (nothing was run or written),
+:class:`RunFailedError` 1 (the work could not be done; a partial folder that can be resumed is
+named in the message).
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "RunFailedError", "RunInterruptedError"]
+
+
+class InputError(Exception):
+    """Bad input: a scenario or data file, an option, an output folder, a scheduler that does
+    not answer. The message is one line per problem, naming the file, field or option."""
+
+
+class RunFailedError(Exception):
+    """The work could not be done (every replicate failed, a worker died, the disk is full)."""
+
+
+class RunInterruptedError(RunFailedError):
+    """The user interrupted the work (Ctrl-C); what was saved can be resumed."""

@@ -1,0 +1,152 @@
+"""What a replicate of an ensemble needs, and one replicate with it: its parameter set, the
+economy run on its baseline draw (:mod:`mfgplan.economy.replicate`), the anchoring on the
+statistical baseline and the ledger's arrays.
+
+An :class:`EnsembleJob` is everything a replicate needs besides its number; it is picklable and
+sent once to each worker process (:func:`mfgplan.parallel.map_tasks`), and :func:`run_batch`
+is the function the workers run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mfgplan.calibration.forecast import BaselineFit, fit_baseline
+from mfgplan.economy.replicate import simulate_replicate
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.sample import ParameterSample, set_for_replicate
+from mfgplan.inputs.sectors import SECTORS
+from mfgplan.parallel import Failure
+from mfgplan.runs.anchoring import anchor
+
+__all__ = [
+    "EnsembleJob",
+    "Outcome",
+    "default_n_firms",
+    "replicate_scenario",
+    "resolve_job",
+    "run_batch",
+    "run_one",
+    "run_replicate",
+]
+
+
+@dataclass(frozen=True)
+class EnsembleJob:
+    """Everything a replicate needs besides its number (picklable, sent once per worker)."""
+
+    scenario: Scenario
+    fit: BaselineFit
+    root_seed: int
+    n_firms: int
+    #: calibrated parameter sample the replicates draw from (None: the scenario's values)
+    parameters: ParameterSample | None = None
+    #: behavioural parameters the scenario sets itself (they win over the sample)
+    explicit: frozenset[str] = frozenset()
+
+
+#: What one replicate gives: its arrays or its failure.
+Outcome = dict[str, np.ndarray] | Failure
+
+
+def default_n_firms(fit: BaselineFit) -> int:
+    """Base-year enterprise count from the data (the last observed full-year value)."""
+    years, values = fit.history["enterprise_count"]
+    return round(float(values[years <= fit.as_of][-1]))
+
+
+def replicate_scenario(
+    scenario: Scenario,
+    replicate: int,
+    parameters: ParameterSample | None,
+    explicit: frozenset[str] = frozenset(),
+) -> Scenario:
+    """The scenario replicate ``replicate`` runs: with a calibrated sample, its behavioural
+    parameters are set ``(r // 2) mod S`` of the sample, except those in ``explicit``."""
+    if parameters is None:
+        return scenario
+    index = set_for_replicate(replicate, parameters.size)
+    behaviour = scenario.behaviour.model_copy(
+        update=parameters.behaviour_updates(index, keep=explicit)
+    )
+    return scenario.model_copy(update={"behaviour": behaviour})
+
+
+def run_replicate(
+    scenario: Scenario,
+    fit: BaselineFit,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    *,
+    parameters: ParameterSample | None = None,
+    explicit: frozenset[str] = frozenset(),
+) -> dict[str, np.ndarray]:
+    """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor
+    (see module doc)."""
+    scenario = replicate_scenario(scenario, replicate, parameters, explicit)
+    baseline, record = simulate_replicate(scenario, fit, root_seed, replicate, n_firms)
+    out = anchor(baseline, record)
+    ledger = record.ledger
+    pad = np.zeros((1, len(GRANT_INSTRUMENTS), len(SECTORS)))
+    # ledger arrays are [instrument, year, sector] over projected years; add the base year
+    for name in ("committed", "paid", "lapsed"):
+        arr = np.transpose(getattr(ledger, name), (1, 0, 2))
+        out[f"grant_{name}"] = np.concatenate([pad, arr])
+    unspent = np.concatenate([np.zeros((1, len(GRANT_INSTRUMENTS))), ledger.unspent_lapsed.T])
+    out["grant_unspent_lapsed"] = unspent
+    out["grant_outstanding"] = np.concatenate([pad, np.transpose(ledger.outstanding(), (1, 0, 2))])
+    out["awards"] = record.awards.T
+    out["additional_projects"] = record.additional_projects.T
+    out["deadweight_projects"] = record.deadweight_projects.T
+    out["fund_equity"] = record.fund_equity
+    out["cluster_fund_equity"] = record.cluster_equity
+    out["rd_tax_expenditure"] = record.tax_expenditure_actual
+    out["rd_tax_expenditure_no_programme"] = record.tax_expenditure_baseline
+    return out
+
+
+def run_one(job: EnsembleJob, replicate: int) -> Outcome:
+    """Run one replicate; an exception becomes a :class:`~mfgplan.parallel.Failure`."""
+    try:
+        return run_replicate(
+            job.scenario, job.fit, job.root_seed, replicate, job.n_firms,
+            parameters=job.parameters, explicit=job.explicit,
+        )  # fmt: skip
+    except Exception as err:
+        return Failure.from_exception(replicate, err, job.root_seed)
+
+
+def run_batch(job: EnsembleJob, replicates: Sequence[int]) -> list[tuple[int, Outcome]]:
+    """Run several replicates of one job in turn (a task of
+    :func:`mfgplan.parallel.map_tasks`)."""
+    return [(int(r), run_one(job, int(r))) for r in replicates]
+
+
+def resolve_job(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    fit: BaselineFit | None = None,
+    n_firms: int | None = None,
+    parameters: ParameterSample | None = None,
+    explicit: frozenset[str] = frozenset(),
+) -> EnsembleJob:
+    """The job of a scenario with the run's overrides applied (baseline fitted if not given).
+
+    ``parameters`` is the calibrated sample the replicates draw from; ``explicit`` the
+    behavioural parameters the scenario sets itself (they win over the sample).
+    """
+    fit = fit or fit_baseline(as_of=scenario.base_year)
+    root = scenario.seed if seed is None else int(seed)
+    firms = n_firms or scenario.n_firms or default_n_firms(fit)
+    if parameters is not None and parameters.as_of != scenario.base_year:
+        raise ValueError(
+            f"calibration: {parameters.path.name} is calibrated as of {parameters.as_of}, the "
+            f"scenario's base year is {scenario.base_year}"
+        )
+    return EnsembleJob(scenario, fit, root, int(firms), parameters, frozenset(explicit))

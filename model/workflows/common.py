@@ -1,0 +1,88 @@
+"""What every workflow shares: how it reports progress, loads scenarios and checks a scheduler.
+
+A workflow is one command's work (``mfgplan run``, ``compare``...): it takes a typed options
+object, does the work and returns a typed result; it never prints. Progress and notes go to a
+:class:`Reporter` the caller hands in (the command line's shows progress bars; the notebook
+API's shows nothing). Problems end the workflow with :class:`mfgplan.errors.InputError` (bad
+input, nothing written) or :class:`mfgplan.errors.RunFailedError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from mfgplan.errors import InputError
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
+from mfgplan.parallel import SchedulerError, connect
+
+__all__ = [
+    "QUIET",
+    "Reporter",
+    "load_scenarios",
+    "probe_scheduler",
+    "with_firms",
+]
+
+
+class Reporter(Protocol):
+    """Where a workflow reports progress and notes."""
+
+    def task(self, label: str, total: int, done: int = 0) -> Callable[[int], None]:
+        """Start a task of ``total`` steps (``done`` of them already done); the returned
+        function advances it by its argument."""
+        ...
+
+    def say(self, message: str) -> None:
+        """A note on the work's progress (e.g. the stage an optimisation is in)."""
+        ...
+
+
+class _Quiet:
+    """A reporter that shows nothing."""
+
+    def task(self, label: str, total: int, done: int = 0) -> Callable[[int], None]:
+        """A task nobody watches."""
+        return lambda _k: None
+
+    def say(self, message: str) -> None:
+        """Nothing is said."""
+
+
+#: the reporter of a workflow nobody watches
+QUIET: Reporter = _Quiet()
+
+
+def load_scenarios(paths: Sequence[str | Path]) -> list[ResolvedScenario]:
+    """Load every scenario file; :class:`InputError` with one line per problem of every file."""
+    resolved = []
+    problems: list[str] = []
+    for p in paths:
+        try:
+            resolved.append(load_scenario(p))
+        except ScenarioError as err:
+            problems.extend(str(problem) for problem in err.problems)
+    if problems:
+        raise InputError("\n".join(problems))
+    return resolved
+
+
+def probe_scheduler(address: str | None) -> None:
+    """Fail before any work (and any folder) if the dask scheduler does not answer."""
+    if address is None:
+        return
+    try:
+        connect(address, timeout=5.0).close()
+    except SchedulerError as err:
+        raise InputError(str(err)) from None
+
+
+def with_firms(scenario: Scenario, firms: int | None) -> Scenario:
+    """The scenario with another base-year population (``--firms``), at least 100."""
+    if firms is None:
+        return scenario
+    if firms < 100:
+        raise InputError(f"--firms: at least 100 (got {firms})")
+    return scenario.model_copy(update={"n_firms": int(firms)})

@@ -1,0 +1,262 @@
+"""``mfgplan run``: an ensemble of one scenario into a run folder, resumable after a kill.
+
+The replicates are saved as they finish (:class:`mfgplan.runs.store.ReplicateStore`);
+``results.nc`` is written from them in chunks; then the targets table, the parameter share of
+the spread (``uncertainty.csv``), fan charts, the resolved scenario with a copy of its
+parameter file, and the manifest (:class:`mfgplan.runs.folders.RunFolder`).
+:func:`simulate` gives the same dataset in memory (the notebook API).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from mfgplan.analysis.targets import target_table
+from mfgplan.analysis.uncertainty import uncertainty_table
+from mfgplan.calibration.forecast import fit_baseline
+from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
+from mfgplan.inputs.scenario import ResolvedScenario
+from mfgplan.parallel import Failure
+from mfgplan.report.figures import run_charts
+from mfgplan.runs.ensemble import iter_outcomes, run_ensemble
+from mfgplan.runs.folders import RunFolder, default_run_folder, run_identity
+from mfgplan.runs.job import EnsembleJob, resolve_job
+from mfgplan.runs.store import ReplicateStore, write_results
+from mfgplan.runs.variables import VARIABLES, dataset_skeleton
+from mfgplan.workflows.common import QUIET, Reporter, load_scenarios, probe_scheduler
+
+__all__ = ["RunOptions", "RunResult", "run_scenario", "save_replicates", "simulate"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``mfgplan run`` is asked to do."""
+
+    scenario: Path
+    replicates: int | None = None
+    seed: int | None = None
+    out: Path | None = None
+    force: bool = False
+    resume: bool = False
+    charts: bool = True
+    workers: int = 1
+    scheduler: str | None = None
+    #: the command line, as the manifest records it
+    command: str = "mfgplan run"
+
+
+@dataclass
+class RunResult:
+    """What a run did: where its folder is, what it ran and the 2020 picture."""
+
+    folder: Path
+    title: str
+    requested: int
+    ran: int = 0
+    resumed: int = 0
+    seconds: float = 0.0
+    #: the folder was already complete: nothing was run
+    already_complete: bool = False
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertainty: pd.DataFrame | None = None
+    failures: list[Failure] = field(default_factory=list)
+
+
+def job_of(resolved: ResolvedScenario, seed: int | None = None) -> EnsembleJob:
+    """The ensemble job of a loaded scenario as every command builds it: the statistical
+    baseline fitted on the data up to the base year, the scenario's calibration applied
+    (its sample, the parameters it sets itself winning)."""
+    scenario = resolved.scenario
+    fit = fit_baseline(as_of=scenario.base_year)
+    return resolve_job(
+        scenario,
+        seed=seed,
+        fit=fit,
+        parameters=resolved.parameters,
+        explicit=resolved.explicit_behaviour,
+    )
+
+
+def simulate(
+    path: str | Path,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> xr.Dataset:
+    """The results dataset of ``mfgplan run PATH`` with the same options, in memory."""
+    (resolved,) = load_scenarios([path])
+    probe_scheduler(scheduler)
+    job = job_of(resolved, seed)
+    n = replicates or resolved.scenario.replicates
+    return run_ensemble(
+        job.scenario,
+        replicates=n,
+        seed=job.root_seed,
+        fit=job.fit,
+        n_firms=job.n_firms,
+        workers=workers,
+        scheduler=scheduler,
+        parameters=job.parameters,
+        explicit=job.explicit,
+    )
+
+
+def save_replicates(
+    jobs: list[EnsembleJob],
+    stores: list[ReplicateStore],
+    todo: list[list[int]],
+    partial: Path,
+    *,
+    workers: int,
+    scheduler: str | None,
+    advance: Callable[[int], None],
+    total: int,
+) -> None:
+    """Run the replicates ``todo[j]`` of each job and save each as it finishes in its store.
+
+    An interruption, a dead worker or a full disk ends with a one-line error naming the
+    partial folder; what was saved stays there for ``--resume``.
+    """
+
+    def saved() -> int:
+        return sum(len(s.finished()) for s in stores)
+
+    try:
+        for j, r, outcome in iter_outcomes(jobs, todo, workers=workers, scheduler=scheduler):
+            if isinstance(outcome, Failure):
+                stores[j].save_failure(outcome)
+            else:
+                stores[j].save(r, outcome)
+            advance(1)
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"interrupted: {saved()} of {total} replicates are saved in {partial}; continue "
+            "with the same command and --resume"
+        ) from None
+    except BrokenProcessPool as err:
+        raise RunFailedError(
+            f"a worker process died ({err}); finished replicates are saved in {partial}; "
+            "continue with --resume"
+        ) from None
+    except OSError as err:
+        raise RunFailedError(
+            f"{partial}: {err.strerror or err} while saving replicates; {saved()} of {total} "
+            "replicates are saved; free the space and continue with the same command and "
+            "--resume"
+        ) from None
+
+
+def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
+    """Run ``options.scenario`` into a run folder (see module doc)."""
+    (resolved,) = load_scenarios([options.scenario])
+    scenario = resolved.scenario
+    seed = scenario.seed if options.seed is None else options.seed
+    n = options.replicates or scenario.replicates
+    if options.resume and options.out is None:
+        raise InputError("--resume: give the --out folder of the run to continue")
+    out = options.out or default_run_folder(resolved.path, resolved.sha256, seed, n)
+    folder = RunFolder.open(out, force=options.force, resume=options.resume, resumable=True)
+    with folder:
+        if folder.complete:
+            return RunResult(out, scenario.title, n, already_complete=True)
+        probe_scheduler(options.scheduler)
+        t0 = time.perf_counter()
+        job = job_of(resolved, seed)
+        identity = run_identity(
+            resolved.sha256, seed=job.root_seed, n_firms=job.n_firms, baseline_as_of=job.fit.as_of
+        )
+        folder.start(identity)
+        store = folder.store()
+        done = {r for r in store.finished() if r < n}
+        todo = [r for r in range(n) if r not in done]
+        if folder.resuming:
+            reporter.say(
+                f"resuming {folder.partial}: {len(done)} of {n} replicates already finished"
+            )
+        t1 = time.perf_counter()
+        advance = reporter.task(scenario.title[:40], n, len(done))
+        save_replicates(
+            [job], [store], [todo], folder.partial, workers=options.workers,
+            scheduler=options.scheduler, advance=advance, total=n,
+        )  # fmt: skip
+        t2 = time.perf_counter()
+        ok = sorted(r for r in store.finished() if r < n)
+        failures = [f for f in store.failures() if f.replicate < n]
+        if not ok:
+            first = failures[0]
+            raise RunFailedError(
+                f"every replicate failed; the first, replicate {first.replicate} (seed entropy "
+                f"{first.root_seed}, spawn key [{first.replicate}]): {first.error}"
+            )
+        try:
+            skeleton = dataset_skeleton(
+                scenario, job.fit, job.root_seed, job.n_firms, ok, job.parameters
+            )
+            write_results(folder.path("results.nc"), skeleton, VARIABLES, store.load, ok)
+            t3 = time.perf_counter()
+            targets, uncertainty = _products(folder, resolved, job, charts=options.charts)
+        except OSError as err:
+            raise RunFailedError(
+                f"{folder.partial}: {err.strerror or err} while writing the results; the "
+                "replicates are saved: free the space and continue with --resume"
+            ) from None
+        timings = {
+            "baseline_fit": round(t1 - t0, 3),
+            "ensemble": round(t2 - t1, 3),
+            "results": round(t3 - t2, 3),
+            "write": round(time.perf_counter() - t3, 3),
+        }
+        path = folder.finish(
+            command=options.command,
+            scenarios=[resolved.info()],
+            seed=job.root_seed,
+            replicates=len(ok),
+            timings=timings,
+            extra={
+                "status": "complete_with_failures" if failures else "complete",
+                "replicates_requested": n,
+                "replicates_failed": [f.to_dict() for f in failures],
+                "baseline_methods": "; ".join(
+                    f"{k}: {v}" for k, v in sorted(job.fit.methods.items())
+                ),
+                "workers": options.workers if options.scheduler is None else None,
+                "scheduler": options.scheduler,
+                "resumed_replicates": len(done),
+                "n_firms": job.n_firms,
+            },
+        )
+    return RunResult(
+        path, scenario.title, n, ran=len(todo), resumed=len(done), seconds=t2 - t1,
+        targets=targets, uncertainty=uncertainty, failures=failures,
+    )  # fmt: skip
+
+
+def _products(
+    folder: RunFolder, resolved: ResolvedScenario, job: EnsembleJob, *, charts: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The tables, charts, resolved scenario and parameter file beside ``results.nc``."""
+    with xr.open_dataset(folder.partial / "results.nc") as ds:
+        targets = target_table(ds)
+        folder.write_csv("targets.csv", targets)
+        if charts:
+            run_charts(ds, folder.path("charts"), job.fit.history)
+        uncertainty = uncertainty_table(ds)
+        if uncertainty is not None:
+            folder.write_csv("uncertainty.csv", uncertainty)
+    params = resolved.parameters
+    folder.write_text(
+        "scenario.resolved.yaml",
+        resolved.to_yaml(calibration_ref="calibration.json" if params else None),
+    )
+    if params is not None:
+        folder.write_text("calibration.json", Path(params.path).read_text(encoding="utf-8"))
+    return targets, uncertainty
