@@ -147,7 +147,9 @@ def crps_normal(mu: float, sigma: float, observed: float) -> float:
     if sigma == 0:
         return float(abs(observed - mu))
     z = (observed - mu) / sigma
-    return float(sigma * (z * (2.0 * norm.cdf(z) - 1.0) + 2.0 * norm.pdf(z) - 1.0 / np.sqrt(np.pi)))
+    with np.errstate(under="ignore"):  # far in the tail the density is 0 to double precision
+        density = norm.pdf(z)
+    return float(sigma * (z * (2.0 * norm.cdf(z) - 1.0) + 2.0 * density - 1.0 / np.sqrt(np.pi)))
 
 
 def score_rows(

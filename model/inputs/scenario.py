@@ -289,10 +289,16 @@ def _resolve_baseline(path: Path, ref: Any, line: int | None) -> Path:
         raise ScenarioError(
             [Problem(str(path), line, "baseline", "must be the name of a scenario file")]
         )
-    candidate = (path.parent / ref).resolve()
-    if not candidate.exists() and candidate.suffix not in (".yaml", ".yml"):
-        candidate = candidate.with_name(candidate.name + ".yaml")
-    if not candidate.exists():
+    try:
+        candidate = (path.parent / ref).resolve()
+        if not candidate.exists() and candidate.suffix not in (".yaml", ".yml"):
+            candidate = candidate.with_name(candidate.name + ".yaml")
+        found = candidate.exists()
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
+        raise ScenarioError(
+            [Problem(str(path), line, "baseline", f"{ref!r} is not a usable file name")]
+        ) from None
+    if not found:
         raise ScenarioError(
             [Problem(str(path), line, "baseline", f"baseline scenario {ref!r} not found")]
         )

@@ -8,6 +8,7 @@ continues with ``--resume``; only replicates that succeeded in every scenario ar
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,9 @@ import xarray as xr
 from mfgplan.analysis.compare import common_replicates, compare_table
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError
+from mfgplan.inputs.scenario import ResolvedScenario
 from mfgplan.report.figures import difference_charts
+from mfgplan.runs.ensemble import EnsembleFailedError, run_ensembles
 from mfgplan.runs.folders import RunFolder, default_folder, run_identity
 from mfgplan.runs.job import EnsembleJob, resolve_job
 from mfgplan.runs.store import ReplicateStore
@@ -25,7 +28,14 @@ from mfgplan.runs.variables import assemble, dataset_skeleton
 from mfgplan.workflows.common import QUIET, Reporter, load_scenarios, probe_scheduler
 from mfgplan.workflows.run import save_replicates
 
-__all__ = ["CompareOptions", "CompareResult", "compare_scenarios", "stored_dataset"]
+__all__ = [
+    "CompareOptions",
+    "CompareResult",
+    "Comparison",
+    "compare_in_memory",
+    "compare_scenarios",
+    "stored_dataset",
+]
 
 
 @dataclass(frozen=True)
@@ -69,14 +79,64 @@ def stored_dataset(job: EnsembleJob, store: ReplicateStore, n: int) -> xr.Datase
     return assemble(skeleton, [store.load(r) for r in ok])
 
 
-def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> CompareResult:
-    """Run and compare ``options.scenarios`` (see module doc)."""
-    resolved = load_scenarios(options.scenarios)
+@dataclass
+class Comparison:
+    """Scenarios compared in memory (the notebook API): the table and the datasets."""
+
+    labels: list[str]
+    table: pd.DataFrame
+    datasets: dict[str, xr.Dataset]
+
+
+def _comparable(paths: Sequence[str | Path]) -> tuple[list[ResolvedScenario], list[str]]:
+    resolved = load_scenarios(paths)
     labels = [r.path.stem for r in resolved]
     if len(set(labels)) != len(labels):
         raise InputError("compare: scenario file names must differ (they label the columns)")
     if len({(r.scenario.base_year, r.scenario.horizon) for r in resolved}) != 1:
         raise InputError("compare: scenarios must share base_year and horizon")
+    return resolved, labels
+
+
+def _jobs(resolved: list[ResolvedScenario], seed: int) -> list[EnsembleJob]:
+    fit = fit_baseline(as_of=resolved[0].scenario.base_year)
+    return [
+        resolve_job(
+            r.scenario, seed=seed, fit=fit, parameters=r.parameters, explicit=r.explicit_behaviour
+        )
+        for r in resolved
+    ]
+
+
+def compare_in_memory(
+    paths: Sequence[str | Path],
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Comparison:
+    """The table and datasets ``mfgplan compare PATHS`` writes, in memory."""
+    resolved, labels = _comparable(paths)
+    first = resolved[0].scenario
+    seed = first.seed if seed is None else seed
+    n = replicates or first.replicates
+    probe_scheduler(scheduler)
+    jobs = _jobs(resolved, seed)
+    try:
+        results, _ = run_ensembles(jobs, range(n), workers=workers, scheduler=scheduler)
+    except EnsembleFailedError as err:
+        raise RunFailedError(str(err)) from None
+    keep = common_replicates(results)
+    if not keep:
+        raise RunFailedError("compare: no replicate succeeded in every scenario")
+    datasets = {label: ds.sel(replicate=keep) for label, ds in zip(labels, results, strict=True)}
+    return Comparison(labels, compare_table(datasets, labels[0]), datasets)
+
+
+def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> CompareResult:
+    """Run and compare ``options.scenarios`` (see module doc)."""
+    resolved, labels = _comparable(options.scenarios)
     first = resolved[0].scenario
     seed = first.seed if options.seed is None else options.seed
     n = options.replicates or first.replicates
@@ -90,18 +150,11 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
             return CompareResult(out, labels, table, {}, already_complete=True)
         probe_scheduler(options.scheduler)
         t0 = time.perf_counter()
-        fit = fit_baseline(as_of=first.base_year)
-        jobs = [
-            resolve_job(
-                r.scenario, seed=seed, fit=fit, parameters=r.parameters,
-                explicit=r.explicit_behaviour,
-            )
-            for r in resolved
-        ]  # fmt: skip
+        jobs = _jobs(resolved, seed)
         folder.start(
             run_identity(
                 [r.sha256 for r in resolved], seed=seed, n_firms=[j.n_firms for j in jobs],
-                baseline_as_of=fit.as_of,
+                baseline_as_of=jobs[0].fit.as_of,
             )
         )  # fmt: skip
         stores = [folder.store(label) for label in labels]

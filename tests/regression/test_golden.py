@@ -1,7 +1,10 @@
 """Golden summaries of every shipped scenario (small population, few replicates).
 
-A change of results makes these fail on purpose: review the change, say in CHANGELOG.md that
-results change, and regenerate with ``MFGPLAN_UPDATE_GOLDEN=1 pytest tests/regression``.
+The comparison is exact (``==`` on every stored number): a refactoring must not move the
+last bit. A change of results makes these fail on purpose and writes what was computed beside
+the golden file (``<scenario>.actual.json``, git-ignored) for review; then say in CHANGELOG.md
+that results change and why, and regenerate with
+``MFGPLAN_UPDATE_GOLDEN=1 pytest tests/regression``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ def test_golden_summary(path, fit):
     if os.environ.get("MFGPLAN_UPDATE_GOLDEN") == "1":
         file.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
     expected = json.loads(file.read_text())
+    actual = file.with_suffix(".actual.json")
+    if got != expected:
+        actual.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
+    else:
+        actual.unlink(missing_ok=True)
     assert set(got) == set(expected)
-    for key, value in expected.items():
-        assert got[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+    differ = {k: (got[k], v) for k, v in expected.items() if got[k] != v}
+    assert not differ, f"computed != golden (written to {actual.name}): {differ}"

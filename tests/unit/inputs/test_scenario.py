@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mfgplan.inputs.money import MoneyError, parse_money
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
@@ -144,7 +144,7 @@ def test_generated_documents_never_crash_the_loader(tmp_path, document):
 
 def test_resolved_yaml_with_per_year_values_loads_back(tmp_path):
     """Year keys survive the round trip (a JSON-mode dump writes them as strings)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     child = tmp_path / "child.yaml"
     child.write_text(
         f"baseline: {root / 'scenarios' / 'plan-2016.yaml'}\ntitle: per-year\n"

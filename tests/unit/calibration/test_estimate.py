@@ -21,7 +21,7 @@ from mfgplan.inputs.sample import (
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
 from mfgplan.runs.job import replicate_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # -- hand-computed pieces -------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 
 from mfgplan.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus" / "bad"
 
 #: file -> (field named, words of the message, line number or None when not in the file)
