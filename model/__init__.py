@@ -54,8 +54,10 @@ def run(
     workers: int = 1,
     scheduler: str | None = None,
 ) -> xr.Dataset:
-    """The results dataset of ``mfgplan run PATH`` (replicates and seed default to the
-    scenario's), computed in memory: nothing is written."""
+    """The results dataset of ``mfgplan run PATH``, computed in memory: nothing is written.
+
+    Replicates and seed default to the scenario's.
+    """
     from mfgplan.workflows.run import simulate
 
     return simulate(path, replicates=replicates, seed=seed, workers=workers, scheduler=scheduler)
@@ -69,8 +71,11 @@ def compare(
     workers: int = 1,
     scheduler: str | None = None,
 ) -> Comparison:
-    """Scenarios on common random numbers, the first the reference: ``.table`` is what
-    ``mfgplan compare`` writes to ``compare.csv``, ``.datasets`` the compared results."""
+    """Scenarios on common random numbers, the first the reference.
+
+    ``.table`` is what ``mfgplan compare`` writes to ``compare.csv``, ``.datasets`` the compared
+    results.
+    """
     from mfgplan.workflows.compare import compare_in_memory
 
     return compare_in_memory(

@@ -11,8 +11,11 @@ __all__ = ["InputError", "RunFailedError", "RunInterruptedError"]
 
 
 class InputError(Exception):
-    """Bad input: a scenario or data file, an option, an output folder, a scheduler that does
-    not answer. The message is one line per problem, naming the file, field or option."""
+    """Bad input: a scenario or data file, an option, an output folder, a silent scheduler.
+
+    A silent scheduler is one that does not answer. The message is one line per problem, naming
+    the file, field or option.
+    """
 
 
 class RunFailedError(Exception):

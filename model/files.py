@@ -127,9 +127,12 @@ def fsync_folder(folder: Path) -> None:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` durably: a temporary file, ``fsync``, rename, ``fsync`` of
-    the folder. On failure (a full disk) the temporary file is removed and the error raised;
-    an earlier ``path`` is left as it was."""
+    """Write ``data`` to ``path`` durably.
+
+    Durably: a temporary file, ``fsync``, rename, ``fsync`` of the folder. On failure (a full
+    disk) the temporary file is removed and the error raised; an earlier ``path`` is left as it
+    was.
+    """
     path = Path(path)
     tmp = temporary_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
@@ -152,8 +155,10 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 
 def atomic_write_with(path: str | Path, writer: Callable[[BinaryIO], None]) -> None:
-    """Write what ``writer(stream)`` puts into a binary stream to ``path`` durably (for
-    ``numpy.savez``, ``DataFrame.to_csv`` and the like)."""
+    """Write what ``writer(stream)`` puts into a binary stream to ``path`` durably.
+
+    For ``numpy.savez``, ``DataFrame.to_csv`` and the like.
+    """
     buffer = io.BytesIO()
     writer(buffer)
     atomic_write_bytes(path, buffer.getvalue())
@@ -169,8 +174,11 @@ def sha256_file(path: str | Path) -> str:
 
 
 def replace_folder(src: Path, dst: Path) -> None:
-    """Rename the folder ``src`` to ``dst``; an existing ``dst`` is moved aside first and
-    removed once ``src`` is in place. The parent's entries are flushed to disk."""
+    """Rename the folder ``src`` to ``dst``.
+
+    An existing ``dst`` is moved aside first and removed once ``src`` is in place. The parent's
+    entries are flushed to disk.
+    """
     old = None
     if dst.exists():
         old = dst.with_name(dst.name + ".old")

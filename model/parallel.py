@@ -128,8 +128,10 @@ def _local(
 
 
 def connect(address: str, timeout: float = 10.0) -> Any:
-    """A dask.distributed client of the scheduler at ``address``; :class:`SchedulerError` if
-    nothing answers within ``timeout`` seconds."""
+    """A dask.distributed client of the scheduler at ``address``.
+
+    :class:`SchedulerError` if nothing answers within ``timeout`` seconds.
+    """
     from distributed import Client
 
     try:
@@ -172,8 +174,9 @@ def map_tasks(
     workers: int = 1,
     scheduler: str | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """Run ``function(shared[i], payload)`` for every task ``(i, payload)``; yield
-    ``(task number, result)`` as tasks finish.
+    """Run ``function(shared[i], payload)`` for every task ``(i, payload)``.
+
+    Yields ``(task number, result)`` as tasks finish.
 
     ``function`` must be importable by name (a module's top-level function). ``workers == 1``
     and no scheduler runs in this process, in order; ``workers > 1`` uses a pool of local

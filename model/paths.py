@@ -23,6 +23,8 @@ OUTPUTS = Path("outputs")
 
 
 def parameter_file(as_of: int) -> Path:
-    """The shipped parameter file calibrated on the data up to ``as_of``:
-    ``calibration/params/as-of-YEAR.json``."""
+    """The shipped parameter file calibrated on the data up to ``as_of``.
+
+    The file is ``calibration/params/as-of-YEAR.json``.
+    """
     return CALIBRATION / "params" / f"as-of-{as_of}.json"

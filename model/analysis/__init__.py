@@ -1,1 +1,1 @@
-"""analysis"""
+"""Analyses of ensembles: targets, comparisons, attribution, back-tests, planning questions."""

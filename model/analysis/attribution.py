@@ -229,9 +229,12 @@ def money(ds: xr.Dataset, instrument: str, fund_loss_rate: float) -> tuple[np.nd
 
 
 def deadweight(ds: xr.Dataset, instrument: str) -> tuple[float, int]:
-    """Share of the instrument's supported projects that would have gone ahead anyway, and the
-    number of supported projects (all replicates); NaN where the instrument supports no
-    projects (lump-sum lines, the fund, the tax rule)."""
+    """Deadweight share of the instrument's supported projects, and their number.
+
+    The share is of the instrument's supported projects that would have gone ahead anyway; the
+    number is of supported projects (all replicates). NaN where the instrument supports no
+    projects (lump-sum lines, the fund, the tax rule).
+    """
     if instrument not in GRANT_INSTRUMENTS:
         return float("nan"), 0
     dead = float(ds["deadweight_projects"].sel(instrument=instrument).sum())
@@ -291,8 +294,9 @@ def attribution_table(
     seed: int = 0,
     n_boot: int = 2000,
 ) -> pd.DataFrame:
-    """One row per instrument and outcome, plus the whole programme, the sum of the
-    instruments and their interaction.
+    """One row per instrument and outcome, plus rows for the whole programme and the instruments.
+
+    The rows for the instruments are their sum and their interaction.
 
     Columns: ``instrument, outcome, units, effect_mean, effect_low, effect_high`` (the mean
     per-replicate effect and its ``confidence`` interval), ``effect_p5, effect_p95`` (spread

@@ -70,8 +70,10 @@ class BacktestResult:
 
 
 def common_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of observations that every forecaster in ``table`` scored (a fair comparison:
-    the same observations for each)."""
+    """The rows of observations that every forecaster in ``table`` scored.
+
+    A fair comparison: the same observations for each.
+    """
     scored = table[table["status"].str.startswith("scored")]
     key = (
         ["as_of", "indicator", "year", "period"]
@@ -86,9 +88,11 @@ def common_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Coverage and mean relative CRPS per forecaster over three sets of rows: ``common`` (the
-    observations every forecaster scored), ``common, full-year`` (without partial-year
-    figures) and ``all`` (everything each forecaster scored)."""
+    """Coverage and mean relative CRPS per forecaster over three sets of rows.
+
+    The sets are ``common`` (the observations every forecaster scored), ``common, full-year``
+    (without partial-year figures) and ``all`` (everything each forecaster scored).
+    """
     common = common_rows(table)
     return pd.concat(
         [
@@ -124,8 +128,11 @@ def model_samples(ds: xr.Dataset, observations: pd.DataFrame) -> dict[tuple[str,
 def ets_forecasts(
     fit: BaselineFit, observations: pd.DataFrame, seed: int
 ) -> tuple[dict[tuple[str, int], np.ndarray], dict[str, str]]:
-    """ETS benchmark samples for each observed (indicator, year), from the history points the
-    baseline was fitted on; an indicator with fewer than two history points gets none."""
+    """ETS benchmark samples for each observed (indicator, year).
+
+    They come from the history points the baseline was fitted on; an indicator with fewer than
+    two history points gets none.
+    """
     samples: dict[tuple[str, int], np.ndarray] = {}
     methods: dict[str, str] = {}
     for k, indicator in enumerate(sorted(set(observations["indicator"]))):
@@ -165,8 +172,10 @@ def backtest_one(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> BacktestResult:
-    """Project ``scenario`` from ``as_of`` and score it and the ETS benchmark against
-    ``observations`` (rows after ``as_of``; see the module docstring)."""
+    """Project ``scenario`` from ``as_of`` and score it and the ETS benchmark.
+
+    Both are scored against ``observations`` (rows after ``as_of``; see the module docstring).
+    """
     from mfgplan.analysis.targets import TARGETS
     from mfgplan.runs.ensemble import run_ensemble
 

@@ -36,7 +36,8 @@ class PrimResult:
     is the share of all cases of interest inside the box, ``density`` the share of the box's
     cases that are of interest, ``support`` the share of all cases inside the box.
     ``trajectory`` records every box of the peeling; ``chosen_step`` is the row selected
-    before the restrictions were simplified; ``dropped`` the restrictions removed then."""
+    before the restrictions were simplified; ``dropped`` the restrictions removed then.
+    """
 
     limits: pd.DataFrame
     coverage: float

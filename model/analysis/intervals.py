@@ -15,8 +15,10 @@ __all__ = ["mean_interval", "ratio_interval", "t_interval", "wilson_interval"]
 
 
 def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Two-sided t-interval of the mean: ``m +- t_{n-1} s / sqrt(n)``; ``[m, m]`` when the
-    values are all equal, ``(-inf, inf)`` with fewer than two values."""
+    """Two-sided t-interval of the mean: ``m +- t_{n-1} s / sqrt(n)``.
+
+    ``[m, m]`` when the values are all equal, ``(-inf, inf)`` with fewer than two values.
+    """
     values = np.asarray(values, dtype=float)
     m = float(values.mean())
     n = values.size
@@ -30,8 +32,10 @@ def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
 
 
 def mean_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    """The mean and its t-interval ``(mean, low, high)``; a single value or equal values give
-    ``(m, m, m)``."""
+    """The mean and its t-interval ``(mean, low, high)``.
+
+    A single value or equal values give ``(m, m, m)``.
+    """
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
     if values.size < 2 or np.all(values == values[0]):
@@ -52,8 +56,10 @@ def wilson_interval(p: float, n: int, confidence: float) -> tuple[float, float]:
 def ratio_interval(
     num: np.ndarray, den: np.ndarray, confidence: float, rng: np.random.Generator, n_boot: int
 ) -> tuple[float, float, float]:
-    """Ratio of means with a paired bootstrap percentile interval ``(ratio, low, high)``
-    (NaN if the denominator is not positive)."""
+    """Ratio of means with a paired bootstrap percentile interval ``(ratio, low, high)``.
+
+    NaN if the denominator is not positive.
+    """
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
     if den.mean() <= 0:

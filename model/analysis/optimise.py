@@ -86,6 +86,7 @@ class OptimiseSettings:
     seed: int = 0  # scrambling of the Sobol points
 
     def __post_init__(self) -> None:
+        """Check the settings: ``ValueError`` naming the first one out of its range."""
         if self.screening_candidates < 1:
             raise ValueError("screening_candidates must be at least 1")
         if self.screening_replicates < 1:
@@ -265,7 +266,7 @@ def optimise(
         return 1e-12 * max(1.0, sample_scale[0])
 
     def better(a: tuple[float, float], b: tuple[float, float]) -> bool:
-        """Is (primary, secondary) ``a`` strictly better than ``b``?"""
+        """Whether (primary, secondary) ``a`` is strictly better than ``b``."""
         if a[0] > b[0] + tol():
             return True
         return abs(a[0] - b[0]) <= tol() and a[1] > b[1] + tol()

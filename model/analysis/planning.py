@@ -69,8 +69,10 @@ class Objective:
 
 
 def objective(spec: str, scenario: Scenario) -> Objective:
-    """Parse ``--objective`` (``all``, ``target:NAME`` or a target's name, ``va:YEAR``);
-    ``ValueError`` with the choices if unknown."""
+    """Parse ``--objective`` (``all``, ``target:NAME`` or a target's name, ``va:YEAR``).
+
+    ``ValueError`` with the choices if unknown.
+    """
     names = {t.name: t for t in TARGETS}
     if spec == "all":
         return Objective("all", "probability of meeting all 2020 targets", "probability", TARGETS)
@@ -143,8 +145,11 @@ def current_shares(scenario: Scenario) -> np.ndarray:
 
 
 def yearly_budget(scenario: Scenario, year_shares: Sequence[float] | None) -> dict[int, float]:
-    """Grant money per programme year [yuan]: the scenario's, or its total spread by
-    ``year_shares`` (one share per programme year, summing to 1)."""
+    """Grant money per programme year [yuan].
+
+    The scenario's, or its total spread by ``year_shares`` (one share per programme year,
+    summing to 1).
+    """
     budget = scenario.budget_by_year()
     if year_shares is None:
         return budget
@@ -177,9 +182,11 @@ def allocation_scenario(
     year_shares: Sequence[float] | None = None,
     title: str = "",
 ) -> Scenario:
-    """The scenario with each programme year's grant money split by ``shares``; with
-    ``year_shares``, the programme's grant money is first spread over the years by them (the
-    annual budget follows)."""
+    """The scenario with each programme year's grant money split by ``shares``.
+
+    With ``year_shares``, the programme's grant money is first spread over the years by them
+    (the annual budget follows).
+    """
     data = scenario.model_dump(mode="python")
     data["programme"]["allocation"] = allocation_amounts(scenario, shares, year_shares)
     if year_shares is not None:
@@ -203,8 +210,10 @@ def optimised_document(
     calibration: str | None,
     year_shares: Sequence[float] | None = None,
 ) -> str:
-    """A complete scenario file (every value filled in) with the optimised allocation: one
-    amount per line when every year gets the same, else one per year."""
+    """A complete scenario file (every value filled in) with the optimised allocation.
+
+    The allocation is one amount per line when every year gets the same, else one per year.
+    """
     import yaml
 
     from mfgplan.inputs.scenario import scenario_document
@@ -275,9 +284,11 @@ def _get(obj: object, dotted: str) -> object:
 
 
 def scenario_factors(scenario: Scenario) -> list[FactorRange]:
-    """The scenario's instrument and fund inputs its catalogue marks as assumptions (real
-    numbers above zero), each over +-``ASSUMPTION_RANGE`` of the scenario's value, within the
-    catalogue bounds."""
+    """The scenario's instrument and fund inputs its catalogue marks as assumptions.
+
+    Only real numbers above zero are taken, each over +-``ASSUMPTION_RANGE`` of the scenario's
+    value, within the catalogue bounds.
+    """
     out = []
     for row in catalogue():
         name = row["name"]
@@ -298,8 +309,10 @@ def scenario_factors(scenario: Scenario) -> list[FactorRange]:
 
 
 def apply_factors(scenario: Scenario, names: Sequence[str], values: Sequence[float]) -> Scenario:
-    """The scenario with factor ``names[i]`` set to ``values[i]``: a behavioural parameter by
-    its name, a scenario input by its dotted path."""
+    """The scenario with factor ``names[i]`` set to ``values[i]``.
+
+    A factor is a behavioural parameter by its name, a scenario input by its dotted path.
+    """
     behaviour = {n: float(v) for n, v in zip(names, values, strict=True) if "." not in n}
     dotted = {n: float(v) for n, v in zip(names, values, strict=True) if "." in n}
     if not dotted:

@@ -54,6 +54,7 @@ class Factor:
     source: str = ""
 
     def __post_init__(self) -> None:
+        """Check the range: ``ValueError`` unless finite ``low < high``."""
         if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.high <= self.low:
             raise ValueError(
                 f"factor {self.name!r}: need finite low < high, got [{self.low}, {self.high}]"
@@ -126,7 +127,8 @@ def morris_design(
 ) -> np.ndarray:
     """Morris design of ``trajectories`` one-at-a-time trajectories on a ``levels`` grid.
 
-    Returns ``trajectories * (len(factors) + 1)`` points in natural units."""
+    Returns ``trajectories * (len(factors) + 1)`` points in natural units.
+    """
     if trajectories < 2:
         raise ValueError(f"need at least 2 Morris trajectories, got {trajectories}")
     if levels < 2 or levels % 2:
@@ -145,10 +147,13 @@ def morris_indices(
     levels: int = 4,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Morris statistics of each output: ``mu_star`` (mean absolute elementary effect, in the
-    output's units per movement across the factor's whole range), its bootstrap confidence
-    half-width, ``mu``, ``sigma`` and ``rank`` (by ``mu_star`` within the output, 1 = most
-    influential). ``levels`` must be the one used for the design."""
+    """Morris statistics of each output: ``mu_star``, its half-width, ``mu``, ``sigma``, ``rank``.
+
+    ``mu_star`` is the mean absolute elementary effect, in the output's units per movement
+    across the factor's whole range, with its bootstrap confidence half-width; ``rank`` is by
+    ``mu_star`` within the output (1 = most influential). ``levels`` must be the one used for
+    the design.
+    """
     from SALib.analyze import morris
 
     problem = _problem(factors)
@@ -180,7 +185,8 @@ def sobol_design(factors: Sequence[Factor], base_samples: int, seed: int) -> np.
     """Saltelli design on a scrambled Sobol sequence (first-order and total indices only).
 
     ``base_samples`` must be a power of two; returns ``base_samples * (len(factors) + 2)``
-    points in natural units."""
+    points in natural units.
+    """
     if not isinstance(base_samples, int | np.integer) or not _is_power_of_two(int(base_samples)):
         raise ValueError(
             f"Sobol base samples must be a power of two (e.g. 256, 512, 1024), got {base_samples}"
@@ -198,8 +204,11 @@ def sobol_indices(
     *,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """First-order (``S1``) and total-effect (``ST``) Sobol indices of each output with their
-    bootstrap confidence half-widths, and ``rank`` by ``ST`` within the output."""
+    """First-order (``S1``) and total-effect (``ST``) Sobol indices of each output.
+
+    The indices come with their bootstrap confidence half-widths, and ``rank`` by ``ST`` within
+    the output.
+    """
     from SALib.analyze import sobol
 
     problem = _problem(factors)
@@ -240,7 +249,8 @@ def stability_warnings(table: pd.DataFrame, method: str, n_points: int) -> list[
       an output, ``mu_star_conf`` above half of ``mu_star``.
 
     Each warning names the output and factor and suggests a larger ``--samples`` value (base
-    samples for Sobol, trajectories for Morris). Empty list when the indices look stable."""
+    samples for Sobol, trajectories for Morris). Empty list when the indices look stable.
+    """
     method = method.lower()
     if method not in ("morris", "sobol"):
         raise ValueError(f"method must be 'morris' or 'sobol', got {method!r}")

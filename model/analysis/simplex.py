@@ -1,5 +1,8 @@
-"""Shares of a budget within bounds: the set {s : sum(s) = 1, lower <= s <= upper} and the
-Euclidean projection onto it (the optimiser's moves stay feasible through it)."""
+"""Shares of a budget within bounds, and the Euclidean projection onto the set they form.
+
+The set is {s : sum(s) = 1, lower <= s <= upper}; the optimiser's moves stay feasible through
+the projection.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,11 @@ def bounds(
     upper: float | Sequence[float] | np.ndarray | None,
     k: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper share bounds broadcast to ``k`` instruments and checked: finite, within
-    [0, 1], lower <= upper, and the set they bound not empty (``ValueError`` otherwise)."""
+    """Lower and upper share bounds broadcast to ``k`` instruments and checked.
+
+    The checks: finite, within [0, 1], lower <= upper, and the set they bound not empty
+    (``ValueError`` otherwise).
+    """
     lo = np.zeros(k) if lower is None else np.broadcast_to(np.asarray(lower, float), (k,)).copy()
     hi = np.ones(k) if upper is None else np.broadcast_to(np.asarray(upper, float), (k,)).copy()
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):

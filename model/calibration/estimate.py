@@ -1,4 +1,4 @@
-"""Estimating the behavioural parameters: simulated moments, importance weights, a sample.
+r"""Estimating the behavioural parameters: simulated moments, importance weights, a sample.
 
 The method (``calibration/METHOD.md`` gives the reasoning and every assumption):
 
@@ -18,8 +18,8 @@ The method (``calibration/METHOD.md`` gives the reasoning and every assumption):
    numbers (the same ``K`` seeds for every draw). With ``m_j`` the mean simulated moment,
    ``d_j`` the data moment:
 
-   .. math:: \\log L(\\theta) = -\\tfrac12 \\sum_j (m_j(\\theta) - d_j)^2 /
-             (se_j^2 + \\delta_j^2 + s_j^2 / K)
+   .. math:: \log L(\theta) = -\tfrac12 \sum_j (m_j(\theta) - d_j)^2 /
+             (se_j^2 + \delta_j^2 + s_j^2 / K)
 
    ``se_j`` the data slope's standard error, ``delta_j`` the trend-persistence discrepancy
    (assumption C2) and ``s_j^2`` the pooled simulation variance of one replicate.
@@ -186,11 +186,11 @@ def _transform(values: np.ndarray, sigmas: np.ndarray, transform: str) -> tuple[
 
 
 def wls_slope(years: np.ndarray, x: np.ndarray, sd: np.ndarray) -> tuple[float, float]:
-    """Weighted least-squares slope of ``x`` on ``years`` and its standard error.
+    r"""Weighted least-squares slope of ``x`` on ``years`` and its standard error.
 
-    .. math:: \\hat b = \\frac{\\sum w (t - \\bar t_w)(x - \\bar x_w)}{\\sum w (t - \\bar t_w)^2},
-              \\quad se(\\hat b) = \\Big(\\sum w (t - \\bar t_w)^2\\Big)^{-1/2},
-              \\quad w = 1/sd^2
+    .. math:: \hat b = \frac{\sum w (t - \bar t_w)(x - \bar x_w)}{\sum w (t - \bar t_w)^2},
+              \quad se(\hat b) = \Big(\sum w (t - \bar t_w)^2\Big)^{-1/2},
+              \quad w = 1/sd^2
 
     (known measurement variances; the residual scatter is not used, so with two points the
     slope is exact and its error comes from the measurements alone).
@@ -243,8 +243,10 @@ class CalibrationJob:
 
 
 def calibration_scenario(as_of: int) -> Scenario:
-    """The pre-plan policy world from ``as_of``: no provincial programme, national tax rules
-    of 2015, ``TREND_YEARS`` projected years."""
+    """The pre-plan policy world from ``as_of``.
+
+    No provincial programme, national tax rules of 2015, ``TREND_YEARS`` projected years.
+    """
     zero = dict.fromkeys(GRANT_INSTRUMENTS, 0)
     return Scenario.model_validate(
         {
@@ -300,8 +302,10 @@ def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
 
 
 def _simulate_block(job: CalibrationJob, block: np.ndarray) -> np.ndarray:
-    """Simulated moments of several draws, ``(draws, replicates, moments)``; a draw whose run
-    raises gets NaN (weight zero, counted in the fit statistics)."""
+    """Simulated moments of several draws, ``(draws, replicates, moments)``.
+
+    A draw whose run raises gets NaN (weight zero, counted in the fit statistics).
+    """
     out = np.full((block.shape[0], job.replicates, len(job.moments)), np.nan)
     for i, values in enumerate(block):
         with contextlib.suppress(ArithmeticError, ValueError, RuntimeError):

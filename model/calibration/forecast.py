@@ -63,9 +63,9 @@ TRANSFORMS = {
 
 @dataclass(frozen=True)
 class DriftModel:
-    """A random walk with drift on a transformed scale.
+    r"""A random walk with drift on a transformed scale.
 
-    .. math:: x_{t+1} = x_t + d + \\sigma \\varepsilon_{t+1}, \\quad d \\sim N(\\hat d, se_d^2)
+    .. math:: x_{t+1} = x_t + d + \sigma \varepsilon_{t+1}, \quad d \sim N(\hat d, se_d^2)
 
     The walk starts at the last observation ``x_{T_0} ~ N(x_obs, sd_obs^2)`` (its measurement
     error) and is stepped to every later year.
@@ -81,8 +81,10 @@ class DriftModel:
     method: str
 
     def simulate(self, years: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Paths ``(n, len(years))`` in natural units; ``years`` must start at or after the
-        last observation."""
+        """Paths ``(n, len(years))`` in natural units.
+
+        ``years`` must start at or after the last observation.
+        """
         years = np.asarray(years, dtype=int)
         steps = years[-1] - self.last_year
         x0 = self.last_value + self.last_sd * rng.standard_normal(n)
@@ -182,9 +184,9 @@ def fit_drift(
 
 @dataclass(frozen=True)
 class GrowthModel:
-    """A growth rate forecast: point forecast plus accumulated innovations.
+    r"""A growth rate forecast: point forecast plus accumulated innovations.
 
-    .. math:: g_{T+h} = \\hat g_{T+h} + \\sum_{j \\le h} \\sigma \\varepsilon_j
+    .. math:: g_{T+h} = \hat g_{T+h} + \sum_{j \le h} \sigma \varepsilon_j
 
     ``hat g`` from a damped-trend ETS (or AR(1), or the last value), ``sigma`` the residual sd
     floored at :data:`GROWTH_SIGMA_FLOOR` (the models are fitted on five or six points).
@@ -491,8 +493,11 @@ def forecast_dataset(
     *,
     fit: BaselineFit | None = None,
 ) -> xr.Dataset:
-    """Baseline paths and quantiles of every indicator as a labelled dataset (``fit``: the
-    baseline fitted as of ``as_of`` to at least ``horizon``, fitted here if not given)."""
+    """Baseline paths and quantiles of every indicator as a labelled dataset.
+
+    ``fit`` is the baseline fitted as of ``as_of`` to at least ``horizon``, fitted here if not
+    given.
+    """
     fit = fit or fit_baseline(as_of=as_of, horizon=max(horizon, as_of + 1))
     years = np.arange(as_of, horizon + 1)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))

@@ -1,9 +1,9 @@
-"""Writing the versioned parameter file of ``mfgplan calibrate`` (read by
-:mod:`mfgplan.inputs.sample`).
+"""Writing the versioned parameter file of ``mfgplan calibrate``.
 
-The file holds provenance, settings, the data rows used, the moments, per-parameter prior and
-posterior summaries, the point estimate and the sample (one line per parameter set, so that
-diffs read well). Its format is ``calibration/METHOD.md``.
+The file is read by :mod:`mfgplan.inputs.sample`. It holds provenance, settings, the data rows
+used, the moments, per-parameter prior and posterior summaries, the point estimate and the
+sample (one line per parameter set, so that diffs read well). Its format is
+``calibration/METHOD.md``.
 """
 
 from __future__ import annotations

@@ -83,23 +83,23 @@ def _samples(samples: Iterable[float] | np.ndarray) -> np.ndarray:
 
 
 def crps_ensemble(samples: Iterable[float] | np.ndarray, observed: float) -> float:
-    """CRPS of an ensemble forecast (empirical distribution of the samples).
+    r"""CRPS of an ensemble forecast (empirical distribution of the samples).
 
     .. math::
 
-        \\mathrm{CRPS}(F_n, y) = E|X - y| - \\tfrac12 E|X - X'|
+        \mathrm{CRPS}(F_n, y) = E|X - y| - \tfrac12 E|X - X'|
 
     with :math:`X, X'` independent draws from the empirical distribution :math:`F_n` of the
     ``n`` samples: this is the energy ("NRG") form, the exact CRPS of :math:`F_n`, not the
     "fair" form that divides the second term by :math:`n(n-1)` instead of :math:`n^2`
     (Gneiting & Raftery 2007, eq. 21; Ferro et al. 2008). For sorted samples
-    :math:`x_{(1)} \\le \\dots \\le x_{(n)}`
+    :math:`x_{(1)} \le \dots \le x_{(n)}`
 
     .. math::
 
-        E|X - X'| = \\frac{2}{n^2} \\sum_{i=1}^{n} (2i - n - 1)\\, x_{(i)},
+        E|X - X'| = \frac{2}{n^2} \sum_{i=1}^{n} (2i - n - 1)\, x_{(i)},
 
-    so the score costs :math:`O(n \\log n)`.
+    so the score costs :math:`O(n \log n)`.
 
     Parameters
     ----------
@@ -128,12 +128,12 @@ def crps_ensemble(samples: Iterable[float] | np.ndarray, observed: float) -> flo
 
 
 def crps_normal(mu: float, sigma: float, observed: float) -> float:
-    """CRPS of a normal forecast :math:`N(\\mu, \\sigma^2)`, closed form.
+    r"""CRPS of a normal forecast :math:`N(\mu, \sigma^2)`, closed form.
 
     .. math::
 
-        \\mathrm{CRPS} = \\sigma \\left[ z\\,(2\\Phi(z) - 1) + 2\\varphi(z)
-        - \\frac{1}{\\sqrt{\\pi}} \\right], \\qquad z = \\frac{y - \\mu}{\\sigma}
+        \mathrm{CRPS} = \sigma \left[ z\,(2\Phi(z) - 1) + 2\varphi(z)
+        - \frac{1}{\sqrt{\pi}} \right], \qquad z = \frac{y - \mu}{\sigma}
 
     (Gneiting & Raftery 2007, eq. 5). ``sigma == 0`` is the point forecast: ``|y - mu|``.
 
@@ -311,8 +311,10 @@ def summarise_by_indicator(table: pd.DataFrame, include_approximate: bool = True
 
 
 class _Target(Protocol):
-    """What :func:`verdict_rows` reads of a target (e.g.
-    :class:`mfgplan.analysis.targets.Target`)."""
+    """What :func:`verdict_rows` reads of a target.
+
+    For example :class:`mfgplan.analysis.targets.Target`.
+    """
 
     @property
     def name(self) -> str: ...
@@ -329,7 +331,7 @@ def verdict_rows(
     samples: Mapping[tuple[str, int], np.ndarray],
     targets: Iterable[_Target],
 ) -> pd.DataFrame:
-    """Did the forecast call each plan target right?
+    """Whether the forecast called each plan target right.
 
     A target is met when ``value >= threshold`` in its year (all of the plan's targets are
     floors, :mod:`mfgplan.analysis.targets`). For each target whose indicator and year have both an

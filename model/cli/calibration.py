@@ -1,5 +1,8 @@
-"""``mfgplan forecast | calibrate | backtest``: the statistical baseline, the estimated
-parameters, and projections from earlier years scored against later statistics."""
+"""``mfgplan forecast | calibrate | backtest``: the statistical baseline and the calibration.
+
+The statistical baseline (forecast), the estimated parameters (calibrate), and projections
+from earlier years scored against later statistics (backtest).
+"""
 
 from __future__ import annotations
 

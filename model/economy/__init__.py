@@ -1,1 +1,1 @@
-"""economy"""
+"""The economy: the agent-based model of Jiangxi's above-scale industrial enterprises."""

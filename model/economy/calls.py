@@ -25,9 +25,9 @@ def merit_score(
     weight_prior: float,
     noise_sd: float,
 ) -> NDArray[np.float64]:
-    """Reviewers' score of applications.
+    r"""Reviewers' score of applications.
 
-    .. math:: S_i = z(NPV_i/I_i) + w_s z(\\ln Y_i) + w_p\\,prior_i + \\sigma \\varepsilon_i
+    .. math:: S_i = z(NPV_i/I_i) + w_s z(\ln Y_i) + w_p\,prior_i + \sigma \varepsilon_i
 
     ``z`` standardises across the applications of the call. The default weights reproduce the
     documented preference for large firms and previous recipients (Boeing 2016; Branstetter, Li

@@ -133,10 +133,13 @@ class ManufacturingEconomy(mesa.Model):
         return self.steps - 1
 
     def step(self) -> None:
-        """One quarter (ODD 3): the budget year opens (Q1), firms produce, do R&D and take up
-        projects, projects complete, first-of-a-kind sets sell; in Q4 the project calls run,
-        cluster funds invest in entrants and the year's budget closes; awards due are paid;
-        at the end of Q4 firms enter and exit and the year is recorded."""
+        """Advance the model by one quarter (ODD 3).
+
+        The budget year opens (Q1), firms produce, do R&D and take up projects, projects complete,
+        first-of-a-kind sets sell; in Q4 the project calls run, cluster funds invest in entrants and
+        the year's budget closes; awards due are paid; at the end of Q4 firms enter and exit and the
+        year is recorded.
+        """
         t = self.quarter_index
         year = int(self.years[0]) + 1 + t // 4
         quarter = t % 4

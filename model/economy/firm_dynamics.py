@@ -94,9 +94,9 @@ class FirmDynamics:
     # -- production ----------------------------------------------------------------------------
 
     def produce(self, year: int, quarter: int) -> None:
-        """Value added without the programme grows with the statistical baseline (ODD 7.2).
+        r"""Value added without the programme grows with the statistical baseline (ODD 7.2).
 
-        .. math:: \\ln Y^0_{i,t+1} = \\ln Y^0_{i,t} + (g_y + g_s)/4 + \\sigma\\epsilon/2
+        .. math:: \ln Y^0_{i,t+1} = \ln Y^0_{i,t} + (g_y + g_s)/4 + \sigma\epsilon/2
 
         ``g_y`` the baseline's real growth of industrial VA in the year, ``g_s`` the sector's
         relative growth, ``sigma_eps`` the annual idiosyncratic sd (Gibrat shocks). The uplifts
@@ -191,8 +191,11 @@ class FirmDynamics:
     # -- investment projects ---------------------------------------------------------------------
 
     def im_hazard_boost(self, slots: np.ndarray) -> np.ndarray:
-        """Extra quarterly hazard of intelligent-equipment projects from demonstration firms,
-        IM bases and demonstration parks in the firm's sector and city (ODD 7.4)."""
+        """Extra quarterly hazard of intelligent-equipment projects of firms ``slots`` (ODD 7.4).
+
+        It comes from demonstration firms, IM bases and demonstration parks in the firm's sector and
+        city.
+        """
         b = self.behaviour
         f = self.firms
         province = self.province
@@ -296,8 +299,9 @@ class FirmDynamics:
         )
 
     def project_draws(self, only_actual: np.ndarray) -> np.ndarray:
-        """Each arriving project's own draws ``[u_type, z_size, u_adopt, u_apply, u_abandon]``
-        (both worlds share them), projects in slot order.
+        """Each arriving project's own draws ``[u_type, z_size, u_adopt, u_apply, u_abandon]``.
+
+        Both worlds share them; projects in slot order.
 
         Projects that arrive without the programme draw from the arrival and decision streams,
         so their draws are the same in every scenario (common random numbers); projects only
@@ -317,8 +321,10 @@ class FirmDynamics:
         return draws
 
     def settle_projects(self, year: int, t: int, in_programme: bool, p: Proposals) -> None:
-        """Finance the projects that want it (first come first served, in slot order) and
-        record the projects adopted in either world."""
+        """Finance the projects that want it and record the projects adopted in either world.
+
+        Financing is first come first served, in slot order.
+        """
         b = self.behaviour
         f = self.firms
         province = self.province

@@ -136,9 +136,9 @@ class FirmTable:
     def va(
         self, slots: np.ndarray | slice = slice(None), cnc_tfp_effect: float = 0.0
     ) -> np.ndarray:
-        """Value added with the programme [yuan/year, 2015 prices].
+        r"""Value added with the programme [yuan/year, 2015 prices].
 
-        .. math:: Y_i = Y^0_i \\exp(u^K_i + u^A_i + \\gamma_{IM} (c_i - c^0_i))
+        .. math:: Y_i = Y^0_i \exp(u^K_i + u^A_i + \gamma_{IM} (c_i - c^0_i))
 
         ``Y^0`` the no-programme value added, ``u^K``/``u^A`` the capital and productivity
         uplifts of programme-induced projects and ``gamma_IM`` the productivity gain per unit of

@@ -63,8 +63,10 @@ def phased_count(remaining: int, years_left: int) -> int:
 
 
 class Administration(Protocol):
-    """What an instrument uses of the province's administration
-    (:class:`mfgplan.economy.programme.ProvincialProgramme`)."""
+    """What an instrument uses of the province's administration.
+
+    The administration is :class:`mfgplan.economy.programme.ProvincialProgramme`.
+    """
 
     rules: Instruments
     behaviour: Behaviour
@@ -125,8 +127,11 @@ class ProjectInstrument:
 
 
 class TechRetrofitGrant(ProjectInstrument):
-    """Technical-retrofit grants: retrofit and intelligent-equipment projects above a minimum
-    investment get ``min(rate x investment, cap)`` (plan 四(三))."""
+    """Technical-retrofit grants (plan 四(三)).
+
+    Retrofit and intelligent-equipment projects above a minimum investment get
+    ``min(rate x investment, cap)``.
+    """
 
     name = "tech_retrofit_grant"
 
@@ -148,10 +153,12 @@ class TechRetrofitGrant(ProjectInstrument):
 
 
 class IntelligentMfgDemoAward(ProjectInstrument):
-    """Intelligent-manufacturing demonstration awards: an intelligent-equipment project of a
-    firm with enough CNC share and revenue, not yet a demonstration firm, while awards are left,
-    gets ``min(rate x equipment share x investment, cap)``; the firm becomes a demonstration
-    firm of its (sector, city) cell (plan 三(二))."""
+    """Intelligent-manufacturing demonstration awards (plan 三(二)).
+
+    An intelligent-equipment project of a firm with enough CNC share and revenue, not yet a
+    demonstration firm, while awards are left, gets ``min(rate x equipment share x investment,
+    cap)``; the firm becomes a demonstration firm of its (sector, city) cell.
+    """
 
     name = "intelligent_mfg_demo_award"
 
@@ -183,8 +190,11 @@ class IntelligentMfgDemoAward(ProjectInstrument):
 
 
 class MajorProjectSupport(ProjectInstrument):
-    """Major-project support: a project of a priority sector above a minimum investment gets a
-    fixed sum (at most its investment) while projects are left (plan 四(三))."""
+    """Major-project support (plan 四(三)).
+
+    A project of a priority sector above a minimum investment gets a fixed sum (at most its
+    investment) while projects are left.
+    """
 
     name = "major_project_support"
 
@@ -218,8 +228,10 @@ PROJECT_INSTRUMENTS: tuple[ProjectInstrument, ...] = (
 
 
 class SiteInstrument:
-    """An instrument that selects (sector, city) cells with value added in a Q1 call and pays
-    each a lump sum; the cell is then marked in the programme's state."""
+    """An instrument that selects (sector, city) cells with value added in a Q1 call.
+
+    It pays each selected cell a lump sum; the cell is then marked in the programme's state.
+    """
 
     name: ClassVar[str]
     #: the programme's boolean [sector, city] array of cells already selected
@@ -238,8 +250,10 @@ class SiteInstrument:
 
 
 class SEIClusterGuidingFund(SiteInstrument):
-    """Cluster guiding funds: priority-sector cells; each injection is meant to raise
-    ``leverage_target`` times its size in cluster-fund capital (plan 四(三))."""
+    """Cluster guiding funds for priority-sector cells (plan 四(三)).
+
+    Each injection is meant to raise ``leverage_target`` times its size in cluster-fund capital.
+    """
 
     name = "sei_cluster_guiding_fund"
     cells = "cluster_cell"
@@ -311,12 +325,15 @@ class FirmInstrument:
 
 
 class InnovationCentreGrant(FirmInstrument):
-    """Innovation centres: R&D performers of priority sectors; the grant is ``min(rate x new
-    R&D equipment, cap)`` with the equipment drawn around its median; applications are scored
-    by R&D size; a centre raises its sector's innovation rate (plan 三(一), 四(四)).
+    """Innovation centres (plan 三(一), 四(四)).
+
+    Candidates are R&D performers of priority sectors; the grant is ``min(rate x new R&D
+    equipment, cap)`` with the equipment drawn around its median; applications are scored by R&D
+    size; a centre raises its sector's innovation rate.
 
     The equipment draws are made every programme year whatever the call (common random
-    numbers)."""
+    numbers).
+    """
 
     name = "innovation_centre_grant"
 
@@ -343,9 +360,11 @@ class InnovationCentreGrant(FirmInstrument):
 
 
 class ITIntegrationDemoAward(FirmInstrument):
-    """IT-integration (两化融合) demonstration firms: firms with enough CNC share, not yet
-    demonstration firms, scored by size and CNC share; a fixed award; the firm counts as a
-    demonstration firm of its cell (plan 三(二))."""
+    """IT-integration (两化融合) demonstration firms (plan 三(二)).
+
+    Candidates are firms with enough CNC share, not yet demonstration firms, scored by size and
+    CNC share; a fixed award; the firm counts as a demonstration firm of its cell.
+    """
 
     name = "it_integration_demo_award"
 

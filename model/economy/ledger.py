@@ -142,8 +142,10 @@ class GrantLedger:
     def lapse(
         self, instrument: str, commit_year: int, sector: int, amount: float, year_now: int
     ) -> None:
-        """Release a commitment that will not be paid; while the programme runs the money can
-        be committed again by the same instrument this year."""
+        """Release a commitment that will not be paid.
+
+        While the programme runs the money can be committed again by the same instrument this year.
+        """
         k = self.index[instrument]
         self.lapsed[k, self.year_index[commit_year], sector] += amount
         if year_now in self.programme_years and self._open_year == year_now:

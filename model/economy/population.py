@@ -160,8 +160,10 @@ class Population:
         f.cnc_logit[slots] = rules.logit(self.sectors["cnc_mean"][s]) + rng.normal(0, 0.5, n)
 
     def apply_levels(self, slots: np.ndarray) -> None:
-        """Product mix and CNC share of ``slots`` from their latent draws and the offsets, the
-        same in both worlds."""
+        """Product mix and CNC share of ``slots`` from their latent draws and the offsets.
+
+        They are the same in both worlds.
+        """
         f = self.firms
         f.sei[slots] = rules.expit(f.sei_logit[slots] + self.sei_offset)
         f.hightech[slots] = rules.expit(f.hightech_logit[slots] + self.hightech_offset)
@@ -171,8 +173,11 @@ class Population:
         f.cnc_base[slots] = f.cnc[slots]
 
     def add_entrants(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Slots of ``n`` new firms with their starting state (ODD 7.7); the register's
-        entrants are smaller than incumbents: revenue around ``entrant_median_revenue``."""
+        """Slots of ``n`` new firms with their starting state (ODD 7.7).
+
+        The register's entrants are smaller than incumbents: revenue around
+        ``entrant_median_revenue``.
+        """
         b = self.behaviour
         slots = self.firms.allocate(n)
         f = self.firms
@@ -192,8 +197,10 @@ class Population:
         return slots
 
     def sector_levels(self) -> tuple[np.ndarray, np.ndarray]:
-        """SEI and high-tech shares of a typical firm of each sector at the province offsets
-        (the product mix of cluster-fund entrants) [fraction]."""
+        """SEI and high-tech shares of a typical firm of each sector [fraction].
+
+        They are taken at the province offsets (the product mix of cluster-fund entrants).
+        """
         sei = rules.expit(rules.logit(self.sectors["sei_mean"]) + self.sei_offset)
         ht = rules.expit(rules.logit(self.sectors["hightech_mean"]) + self.hightech_offset)
         return sei, ht

@@ -107,8 +107,11 @@ class ProvincialProgramme:
     # -- the budget year ---------------------------------------------------------------------
 
     def open_year(self, year: int, t: int, in_programme: bool) -> None:
-        """Q1: the year's allocation becomes available, the fund gets its annual money, the
-        Q1 calls run, and the cluster funds' investable capacity is set."""
+        """Open the budget year (Q1).
+
+        The year's allocation becomes available, the fund gets its annual money, the Q1 calls run,
+        and the cluster funds' investable capacity is set.
+        """
         self.ledger.open_year(year)
         if in_programme:
             self.fund_remaining += self.fund_annual[year]
@@ -143,8 +146,10 @@ class ProvincialProgramme:
         city: np.ndarray,
         arrival: np.ndarray,
     ) -> np.ndarray:
-        """Run one call of ``name`` over candidate applications; returns the accepted mask
-        (:func:`mfgplan.economy.calls.run_call` on the reviewers' merit score)."""
+        """Run one call of ``name`` over candidate applications; returns the accepted mask.
+
+        The call is :func:`mfgplan.economy.calls.run_call` on the reviewers' merit score.
+        """
         rule = getattr(self.rules, name)
         b = self.behaviour
         rng = self.streams["selection"]
@@ -170,8 +175,10 @@ class ProvincialProgramme:
         return outcome.accepted
 
     def lump_sum_calls(self, year: int, t: int) -> None:
-        """Q1 calls of the instruments that select places or firms, not projects (ODD 7.5):
-        the site instruments, then the firm instruments, counts phased evenly."""
+        """Q1 calls of the instruments that select places or firms, not projects (ODD 7.5).
+
+        The site instruments run first, then the firm instruments, counts phased evenly.
+        """
         f = self.firms
         hw = f.high_water
         live = np.flatnonzero(f.alive[:hw])
@@ -232,9 +239,11 @@ class ProvincialProgramme:
         build: np.ndarray,
         in_programme: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The project instrument each arriving project would apply to, its award and the
-        expected subsidy share (:func:`mfgplan.economy.rules.effective_subsidy`); ``-1``
-        where none. Instruments without money this year offer nothing."""
+        """The project instrument each arriving project would apply to, award and subsidy share.
+
+        The expected subsidy share is :func:`mfgplan.economy.rules.effective_subsidy`; the
+        instrument is ``-1`` where none. Instruments without money this year offer nothing.
+        """
         n = slots.size
         best = np.full(n, -1, dtype=np.int8)
         best_award = np.zeros(n)
@@ -274,8 +283,10 @@ class ProvincialProgramme:
         self.pending_amount[rows] = award
 
     def project_calls(self, year: int, t: int) -> None:
-        """Annual calls of the project instruments, decided in Q4 (ODD 7.5): one award per
-        firm and call; the perceived award rate moves halfway to this call's rate."""
+        """Annual calls of the project instruments, decided in Q4 (ODD 7.5).
+
+        One award per firm and call; the perceived award rate moves halfway to this call's rate.
+        """
         pb = self.projects
         f = self.firms
         n = pb.n
@@ -400,8 +411,11 @@ class ProvincialProgramme:
     # -- first-of-a-kind equipment -------------------------------------------------------------
 
     def first_of_kind(self, year: int, t: int, in_programme: bool) -> None:
-        """First-of-a-kind sets look for buyers; the province subsidises maker, buyer and
-        insurance (ODD 7.5). Draws are made whatever the scenario (common random numbers)."""
+        """First-of-a-kind sets look for buyers (ODD 7.5).
+
+        The province subsidises maker, buyer and insurance. Draws are made whatever the scenario
+        (common random numbers).
+        """
         rng = self.streams["first_of_kind"]
         rule = self.rules.first_of_kind_equipment_subsidy
         b = self.behaviour
@@ -522,8 +536,10 @@ class ProvincialProgramme:
             self.scheduled = keep
 
     def release(self, rows: np.ndarray, year: int) -> None:
-        """Lapse what is left of the awards of projects ``rows`` (abandoned, or the firm
-        exited) and close them; rows in ascending order."""
+        """Lapse what is left of the awards of projects ``rows`` and close them.
+
+        The projects were abandoned, or the firm exited; rows in ascending order.
+        """
         pb = self.projects
         rest = pb.award[rows] - pb.paid[rows]
         open_award = (pb.award[rows] > 0) & ~pb.closed[rows] & (rest > 0)

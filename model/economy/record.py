@@ -59,9 +59,11 @@ class ReplicateRecord:
 
 @dataclass
 class Cohorts:
-    """Entrants the cluster funds draw into each sector, kept as one cohort per sector (actual
-    world only): count, value added [yuan/year] and the VA-weighted SEI and high-tech
-    numerators [yuan/year]."""
+    """Entrants the cluster funds draw into each sector, one cohort per sector (actual world only).
+
+    Each cohort keeps the count, value added [yuan/year] and the VA-weighted SEI and high-tech
+    numerators [yuan/year].
+    """
 
     count: np.ndarray
     va: np.ndarray

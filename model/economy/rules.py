@@ -58,9 +58,9 @@ def award_amount(rate: float, cap: float, base: ArrayLike) -> FloatArray:
 
 
 def annuity_factor(hurdle: ArrayLike, build_quarters: ArrayLike, life_years: int) -> FloatArray:
-    """Present value of one yuan a year paid quarterly over a project's life [yuan per yuan/yr].
+    r"""Present value of one yuan a year paid quarterly over a project's life [yuan per yuan/yr].
 
-    .. math:: F = \\sum_{q=L_b+1}^{L_b+4L} \\tfrac14 (1+h)^{-q/4}
+    .. math:: F = \sum_{q=L_b+1}^{L_b+4L} \tfrac14 (1+h)^{-q/4}
 
     with ``h`` the annual hurdle rate, ``L_b`` the quarters to build and ``L`` the life in years.
     A closed form of the geometric sum is used.
@@ -80,9 +80,9 @@ def annuity_factor(hurdle: ArrayLike, build_quarters: ArrayLike, life_years: int
 def project_log_output_gain(
     investment_to_capital: ArrayLike, capital_elasticity: float, tfp_effect: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
-    """Log value-added gain of a completed project, split into capital and productivity parts.
+    r"""Log value-added gain of a completed project, split into capital and productivity parts.
 
-    .. math:: \\Delta \\ln Y = \\alpha \\ln(1 + I/K) + \\varphi \\ln(1 + I/K)
+    .. math:: \Delta \ln Y = \alpha \ln(1 + I/K) + \varphi \ln(1 + I/K)
 
     (Cobb-Douglas capital deepening plus the retrofit productivity effect of Liu & Mao 2019:
     +8.9% TFP for +38.4% investment gives ``phi = 0.23``).
@@ -107,12 +107,12 @@ def project_npv(
     life_years: int,
     subsidy_share: ArrayLike = 0.0,
 ) -> FloatArray:
-    """Net present value of an investment project to the firm [yuan].
+    r"""Net present value of an investment project to the firm [yuan].
 
     .. math::
-        CF = m\\,\\Delta Y (1-\\tau) + \\tau I / L, \\quad
-        \\Delta Y = Y (e^{\\Delta \\ln Y} - 1), \\quad
-        NPV = CF \\cdot F(h, L_b, L) - I (1 - s)
+        CF = m\,\Delta Y (1-\tau) + \tau I / L, \quad
+        \Delta Y = Y (e^{\Delta \ln Y} - 1), \quad
+        NPV = CF \cdot F(h, L_b, L) - I (1 - s)
 
     Parameters
     ----------
@@ -153,9 +153,9 @@ def logit_scale(investment_elasticity: float, mean_adoption: float = 0.5) -> flo
 
 
 def adoption_probability(npv_per_yuan: ArrayLike, premium: float, scale: ArrayLike) -> FloatArray:
-    """Probability a firm goes ahead with a project.
+    r"""Probability a firm goes ahead with a project.
 
-    .. math:: P = \\Lambda\\left(\\frac{NPV/I - c_0}{\\tau_i}\\right)
+    .. math:: P = \Lambda\left(\frac{NPV/I - c_0}{\tau_i}\right)
 
     ``c_0`` is the real-options premium [NPV per yuan]; ``tau_i`` the firm's logit scale.
     """
@@ -170,9 +170,9 @@ def effective_subsidy(
     payment_delay_quarters: ArrayLike,
     hurdle: ArrayLike,
 ) -> FloatArray:
-    """Subsidy a firm counts on when deciding, as a share of investment [-].
+    r"""Subsidy a firm counts on when deciding, as a share of investment [-].
 
-    .. math:: s = \\pi\\,\\omega\\,\\frac{g}{I}\\,(1+h)^{-L_{pay}/4}
+    .. math:: s = \pi\,\omega\,\frac{g}{I}\,(1+h)^{-L_{pay}/4}
 
     ``pi`` the perceived award probability, ``omega`` the propensity to apply, ``g`` the award
     under the instrument's rule and ``L_pay`` quarters from decision to payment.
@@ -189,9 +189,9 @@ def effective_subsidy(
 
 
 def tax_price(cit_rate: ArrayLike, super_deduction: float, claims: ArrayLike) -> FloatArray:
-    """After-tax price of one yuan of R&D relative to other spending [-].
+    r"""After-tax price of one yuan of R&D relative to other spending [-].
 
-    .. math:: \\rho = \\frac{1 - \\tau (1 + sd\\cdot claim)}{1 - \\tau}
+    .. math:: \rho = \frac{1 - \tau (1 + sd\cdot claim)}{1 - \tau}
 
     With a 25% CIT and the 50% super-deduction claimed, ``rho = (1 - 0.375) / 0.75 = 0.833``;
     firms without taxable profit or not claiming face ``rho = 1``.
@@ -208,9 +208,9 @@ def desired_rd(
     reference_price: ArrayLike,
     elasticity: float,
 ) -> FloatArray:
-    """Desired R&D spending [yuan/year].
+    r"""Desired R&D spending [yuan/year].
 
-    .. math:: rd^* = \\nu_i R_i (\\rho / \\rho_0)^{-\\varepsilon_{RD}}
+    .. math:: rd^* = \nu_i R_i (\rho / \rho_0)^{-\varepsilon_{RD}}
 
     ``nu_i`` the firm's R&D intensity at the reference tax price ``rho_0`` (the 2015 rules).
     """
@@ -221,9 +221,9 @@ def desired_rd(
 def innovation_probability(
     rd_intensity: ArrayLike, reference_intensity: float, rate: float, boost: ArrayLike = 0.0
 ) -> FloatArray:
-    """Quarterly probability of a product innovation.
+    r"""Quarterly probability of a product innovation.
 
-    .. math:: p = 1 - \\exp(-\\zeta (1 + b)\\, r_i / r_{ref})
+    .. math:: p = 1 - \exp(-\zeta (1 + b)\, r_i / r_{ref})
 
     (the innovation draw of Dosi, Fagiolo & Roventini 2010, with ``b`` the boost from an
     innovation centre in the firm's sector).
@@ -238,9 +238,9 @@ def first_of_kind_sale_probability(
     risk: float,
     insurance_cover: ArrayLike,
 ) -> FloatArray:
-    """Probability a first-of-a-kind set finds a buyer.
+    r"""Probability a first-of-a-kind set finds a buyer.
 
-    .. math:: P = \\Lambda(b_0 + b_1 s - b_2\\, risk\\,(1 - cover))
+    .. math:: P = \Lambda(b_0 + b_1 s - b_2\, risk\,(1 - cover))
 
     ``s`` the price subsidy share (maker plus buyer rules), ``cover`` the share of the
     insurance premium paid by government (national 80% plus the province's 15%).
@@ -257,10 +257,11 @@ def exit_hazard(
     size_elasticity: float = -0.3,
     period_years: float = 1.0,
 ) -> FloatArray:
-    """Probability that a firm leaves the above-scale population within a period, falling
-    with size.
+    r"""Probability that a firm leaves the above-scale population within a period.
 
-    .. math:: p = 1 - (1 - \\chi)^{\\Delta t \\cdot (S/S_{med})^{\\eta}}
+    The probability falls with size.
+
+    .. math:: p = 1 - (1 - \chi)^{\Delta t \cdot (S/S_{med})^{\eta}}
 
     ``chi`` the annual exit rate of a median-size firm, ``eta`` the size elasticity (-0.3:
     assumption, larger firms exit less, as in most firm-dynamics data), ``Delta t`` the period

@@ -1,5 +1,4 @@
-"""What the parts of a replicate share: the scenario, the random streams, the firms, the
-projects and the record.
+"""What the parts of a replicate share: scenario, random streams, firms, projects and record.
 
 :class:`~mfgplan.economy.economy.ManufacturingEconomy` builds one :class:`Shared` and hands it
 to the province (:class:`~mfgplan.economy.programme.ProvincialProgramme`) and to the firm

@@ -1,1 +1,1 @@
-"""inputs"""
+"""Inputs of the model: the parameter catalogue, scenario files and calibrated samples."""

@@ -86,8 +86,11 @@ def P(  # noqa: N802 - reads as a declaration
 
 
 class Frozen(BaseModel):
-    """Base for catalogue sections: immutable, unknown keys rejected, types strict (``yes`` is
-    not a number, ``"3"`` is not an integer) and no NaN or infinity anywhere."""
+    """Base for catalogue sections: immutable, unknown keys rejected, types strict, finite.
+
+    Types are strict (``yes`` is not a number, ``"3"`` is not an integer) and there is no NaN or
+    infinity anywhere.
+    """
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False

@@ -132,8 +132,10 @@ class Scenario(Frozen):
 
 
 def count_limits(scenario: Scenario) -> dict[str, float]:
-    """What each fixed-count instrument can ever pay over the programme: its count x amount
-    [yuan] (plan 三 and 四(三)); instruments without a count are not listed."""
+    """What each fixed-count instrument can ever pay over the programme.
+
+    Its count x amount [yuan] (plan 三 and 四(三)); instruments without a count are not listed.
+    """
     ins = scenario.programme.instruments
     return {
         "it_integration_demo_award": ins.it_integration_demo_award.total_awards

@@ -57,6 +57,7 @@ class ParameterSample:
 
     @property
     def size(self) -> int:
+        """Number of parameter sets (rows of ``values``)."""
         return int(self.values.shape[0])
 
     def behaviour_updates(self, index: int, keep: frozenset[str] = frozenset()) -> dict[str, float]:
@@ -140,14 +141,14 @@ def load_parameter_file(path: str | Path) -> ParameterSample:
 
 
 def variance_split(values: np.ndarray, groups: np.ndarray) -> tuple[float, float, float]:
-    """Split the variance of ``values`` into parameter and shock parts (one-way ANOVA).
+    r"""Split the variance of ``values`` into parameter and shock parts (one-way ANOVA).
 
     ``groups[r]`` is the parameter set of replicate ``r``. With ``n`` replicates per set, the
     within-set variance ``W`` (pooled, ddof 1) estimates the shock part; the variance of the
     set means ``B`` contains ``sigma_theta^2 + W / n``, so
 
-    .. math:: \\hat\\sigma^2_\\theta = \\max(0, B - W/n),\\quad
-              \\text{share} = \\hat\\sigma^2_\\theta / (\\hat\\sigma^2_\\theta + W)
+    .. math:: \hat\sigma^2_\theta = \max(0, B - W/n),\quad
+              \text{share} = \hat\sigma^2_\theta / (\hat\sigma^2_\theta + W)
 
     Returns ``(parameter_variance, shock_variance, parameter_share)``; NaN share when no set has
     two replicates or the total is zero. Sets with a single replicate enter ``B`` only.

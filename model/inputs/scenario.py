@@ -56,6 +56,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """The problem in one line: ``file[:line]: field: message`` (field ``(file)`` if none)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.field or '(file)'}: {self.message}"
 
@@ -136,8 +137,10 @@ def _int_year_keys(value: Any) -> Any:
 
 
 def first_problem(err: Exception) -> str:
-    """The first message of a validation error, without pydantic's decoration (its last line
-    is a documentation link)."""
+    """The first message of a validation error, without pydantic's decoration.
+
+    The decoration's last line is a documentation link.
+    """
     errors = getattr(err, "errors", None)
     if callable(errors):
         try:
@@ -148,8 +151,10 @@ def first_problem(err: Exception) -> str:
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain data that writes to a loadable YAML file (year keys as
-    integers, every default filled in)."""
+    """The scenario as plain data that writes to a loadable YAML file.
+
+    Year keys are integers, every default filled in.
+    """
     return _int_year_keys(scenario.model_dump(mode="json"))
 
 

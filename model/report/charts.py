@@ -35,8 +35,11 @@ def fan_chart(
     target_label: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Median, 50% and 90% bands of ``samples`` (replicates x years), with history points,
-    the target line and the probability of meeting it; values are divided by ``scale``."""
+    """Median, 50% and 90% bands of ``samples`` (replicates x years).
+
+    With history points, the target line and the probability of meeting it; values are divided
+    by ``scale``.
+    """
     if ax is None:
         fig = Figure(figsize=(8, 4.8), layout="constrained")
         ax = fig.add_subplot()
@@ -115,9 +118,11 @@ def backtest_chart(
     as_of: int,
     scales: Mapping[str, tuple[float, str]],
 ) -> Figure:
-    """One panel per scored indicator: the model's fan from the as-of year, the history it
-    saw, the observations after it (hollow: partial-year figures) and the ETS benchmark's
-    5-95% interval at each observed year.
+    """One panel per scored indicator.
+
+    Each panel: the model's fan from the as-of year, the history it saw, the observations after
+    it (hollow: partial-year figures) and the ETS benchmark's 5-95% interval at each observed
+    year.
 
     ``results[name] = (years, samples)``; ``scored[name] = [(year, observed, approximate,
     ets_band or None), ...]``; ``scales[name] = (divide by, axis label)``.
@@ -166,9 +171,10 @@ def per_yuan_chart(
     title: str,
     xlabel: str,
 ) -> Figure:
-    """Horizontal bars: each instrument's effect per unit of money (average, with its interval)
-    and, as diamonds, the marginal effect of more money (with its interval; absent where the
-    plan's rule leaves no room). Intervals are ``(n, 2)`` arrays of low and high.
+    """Horizontal bars: each instrument's effect per unit of money (average, with its interval).
+
+    As diamonds, the marginal effect of more money (with its interval; absent where the plan's
+    rule leaves no room). Intervals are ``(n, 2)`` arrays of low and high.
 
     The axis spans the estimates, not the intervals: an instrument with very little money can
     have an interval many times wider than every other estimate, and it is marked as clipped

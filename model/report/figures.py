@@ -122,8 +122,10 @@ def forecast_charts(
 
 
 def backtest_figure(result: BacktestResult, path: Path) -> Path | None:
-    """Projections from the as-of year against the later observations (and the ETS band);
-    None when nothing was scored."""
+    """Projections from the as-of year against the later observations (and the ETS band).
+
+    None when nothing was scored.
+    """
     table = result.table
     ds = result.results
     scored = {}
@@ -159,8 +161,10 @@ def backtest_figure(result: BacktestResult, path: Path) -> Path | None:
 def attribution_charts(
     table: pd.DataFrame, instruments: Sequence[str], n_replicates: int, folder: Path
 ) -> list[Path]:
-    """Per outcome: what each instrument buys per yuan of fiscal cost, with its marginal
-    value (value added per yuan; shares in points per 100 million yuan)."""
+    """Per outcome: what each instrument buys per yuan of fiscal cost, with its marginal value.
+
+    Units: value added per yuan; shares in points per 100 million yuan.
+    """
     written = []
     for outcome in OUTCOMES:
         rows = table[(table["outcome"] == outcome) & table["instrument"].isin(instruments)]

@@ -1,5 +1,7 @@
-"""Charts of the planning questions: the optimiser's search, what the targets hinge on, and
-where they are missed (drawing only: each returns a matplotlib ``Figure``)."""
+"""Charts of the planning questions (drawing only: each returns a matplotlib ``Figure``).
+
+The charts: the optimiser's search, what the targets hinge on, and where they are missed.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +25,12 @@ def optimiser_chart(
     title: str = "Search for the budget allocation",
     ylabel: str = "objective (mean over replicates)",
 ) -> Figure:
-    """Left: the search path (best-so-far mean by evaluation batch, every candidate's mean in
-    grey, the final re-evaluation with its intervals). Right: shares (%) of the chosen
-    allocation and of the start per instrument, with the indistinguishable finalists as thin
-    grey markers."""
+    """Two panels: the optimiser's search path and the shares of the chosen allocation.
+
+    Left: the search path (best-so-far mean by evaluation batch, every candidate's mean in grey,
+    the final re-evaluation with its intervals). Right: shares (%) of the chosen allocation and
+    of the start per instrument, with the indistinguishable finalists as thin grey markers.
+    """
     names = list(result.names if names is None else names)
     fig = Figure(figsize=(11, max(4.2, 0.9 + 0.42 * len(names))), layout="constrained")
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1.0]})
@@ -128,8 +132,11 @@ def _short_stage(stage: str) -> str:
 
 
 def tornado_chart(table: pd.DataFrame, output: str, method: str, top: int = 12) -> Figure:
-    """Horizontal bars of the ``top`` most influential factors of ``output`` (largest on top):
-    Morris ``mu_star`` with its confidence interval, or Sobol ``ST`` and ``S1`` with theirs."""
+    """Horizontal bars of the ``top`` most influential factors of ``output`` (largest on top).
+
+    The bars: Morris ``mu_star`` with its confidence interval, or Sobol ``ST`` and ``S1`` with
+    theirs.
+    """
     method = method.lower()
     if method not in ("morris", "sobol"):
         raise ValueError(f"method must be 'morris' or 'sobol', got {method!r}")
@@ -182,9 +189,12 @@ def tornado_chart(table: pd.DataFrame, output: str, method: str, top: int = 12) 
 
 
 def prim_chart(result: PrimResult, title: str) -> Figure:
-    """Left: the peeling trajectory (coverage against density, coloured by the number of
+    """Two panels: the peeling trajectory and the chosen box's restricted inputs.
+
+    Left: the peeling trajectory (coverage against density, coloured by the number of
     restricted inputs, chosen box highlighted). Right: the chosen box's restricted inputs as
-    ranges normalised to each input's observed range, labelled with the conditions."""
+    ranges normalised to each input's observed range, labelled with the conditions.
+    """
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.15])
     traj = result.trajectory

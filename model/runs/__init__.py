@@ -1,1 +1,1 @@
-"""runs"""
+"""Runs: Monte Carlo ensembles, their replicates, anchoring, output folders and results."""

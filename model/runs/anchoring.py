@@ -1,5 +1,7 @@
-"""Anchoring: the no-programme world follows the statistical baseline; the programme's effect,
-measured inside the agent-based model on common random numbers, is added on top (ODD 7.8).
+"""Anchoring: the statistical baseline plus the programme's effect in the model (ODD 7.8).
+
+The no-programme world follows the statistical baseline; the programme's effect, measured
+inside the agent-based model on common random numbers, is added on top.
 
 For one replicate with baseline draw ``B`` (the statsmodels forecast path) and model record
 ``R`` (actual world ``a``, no-programme world ``0``):

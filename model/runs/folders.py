@@ -75,8 +75,10 @@ def default_folder(command: str, name: str) -> Path:
 
 
 def run_identity(scenario_sha256: str | Sequence[str], **fields: Any) -> dict[str, Any]:
-    """What a resumable run's results depend on besides its replicate numbers: scenario
-    hash(es), the given fields (seed, population, baseline year), version and commit."""
+    """What a resumable run's results depend on besides its replicate numbers.
+
+    Scenario hash(es), the given fields (seed, population, baseline year), version and commit.
+    """
     return {
         "scenario_sha256": scenario_sha256,
         **fields,
@@ -134,8 +136,11 @@ def _probe_writable(parent: Path) -> None:
 
 
 def check_output_file(path: Path, *, force: bool, ours: Callable[[Path], bool], what: str) -> None:
-    """Check a single output file before any work: an existing file is replaced only with
-    ``force`` and only if ``ours(path)`` (mfgplan wrote it); the folder must be writable."""
+    """Check a single output file before any work.
+
+    An existing file is replaced only with ``force`` and only if ``ours(path)`` (mfgplan wrote
+    it); the folder must be writable.
+    """
     if path.exists() or path.is_symlink():
         if not force:
             raise InputError(f"{path}: {what} already exists (use --force to replace it)")
@@ -277,8 +282,11 @@ class RunFolder:
     # -- building ----------------------------------------------------------------------------
 
     def start(self, identity: dict[str, Any] | None = None) -> None:
-        """Make the partial folder (with ``run.json`` if ``identity``), or check the identity
-        of the run being resumed and remove its half-written files."""
+        """Make the partial folder, or check the identity of the run being resumed.
+
+        A new partial folder gets ``run.json`` if ``identity``; a resumed one has its half-written
+        files removed.
+        """
         if self.resuming:
             if identity is not None:
                 self._check_identity(identity)
@@ -340,8 +348,11 @@ class RunFolder:
         timings: dict[str, float],
         extra: dict[str, Any] | None = None,
     ) -> Path:
-        """Write ``manifest.json`` last (with the sha256 of every file) and rename the folder
-        into place (an existing mfgplan folder of that name is replaced); returns its path."""
+        """Write ``manifest.json`` last and rename the folder into place; returns its path.
+
+        The manifest has the sha256 of every file; an existing mfgplan folder of that name is
+        replaced.
+        """
         shutil.rmtree(self.partial / "replicates", ignore_errors=True)
         (self.partial / "run.json").unlink(missing_ok=True)
         files = {}

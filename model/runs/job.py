@@ -1,6 +1,8 @@
-"""What a replicate of an ensemble needs, and one replicate with it: its parameter set, the
-economy run on its baseline draw (:mod:`mfgplan.economy.replicate`), the anchoring on the
-statistical baseline and the ledger's arrays.
+"""What a replicate of an ensemble needs, and one replicate with it.
+
+One replicate is its parameter set, the economy run on its baseline draw
+(:mod:`mfgplan.economy.replicate`), the anchoring on the statistical baseline and the ledger's
+arrays.
 
 An :class:`EnsembleJob` is everything a replicate needs besides its number; it is picklable and
 sent once to each worker process (:func:`mfgplan.parallel.map_tasks`), and :func:`run_batch`
@@ -65,8 +67,11 @@ def replicate_scenario(
     parameters: ParameterSample | None,
     explicit: frozenset[str] = frozenset(),
 ) -> Scenario:
-    """The scenario replicate ``replicate`` runs: with a calibrated sample, its behavioural
-    parameters are set ``(r // 2) mod S`` of the sample, except those in ``explicit``."""
+    """The scenario replicate ``replicate`` runs.
+
+    With a calibrated sample, its behavioural parameters are set ``(r // 2) mod S`` of the
+    sample, except those in ``explicit``.
+    """
     if parameters is None:
         return scenario
     index = set_for_replicate(replicate, parameters.size)
@@ -86,8 +91,10 @@ def run_replicate(
     parameters: ParameterSample | None = None,
     explicit: frozenset[str] = frozenset(),
 ) -> dict[str, np.ndarray]:
-    """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor
-    (see module doc)."""
+    """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor.
+
+    See the module doc.
+    """
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
     baseline, record = simulate_replicate(scenario, fit, root_seed, replicate, n_firms)
     out = anchor(baseline, record)
@@ -122,8 +129,10 @@ def run_one(job: EnsembleJob, replicate: int) -> Outcome:
 
 
 def run_batch(job: EnsembleJob, replicates: Sequence[int]) -> list[tuple[int, Outcome]]:
-    """Run several replicates of one job in turn (a task of
-    :func:`mfgplan.parallel.map_tasks`)."""
+    """Run several replicates of one job in turn.
+
+    This is a task of :func:`mfgplan.parallel.map_tasks`.
+    """
     return [(int(r), run_one(job, int(r))) for r in replicates]
 
 

@@ -1,5 +1,7 @@
-"""``mfgplan calibrate`` and ``mfgplan forecast``: the statistical baseline and the behavioural
-parameters estimated from the data up to an as-of year.
+"""``mfgplan calibrate`` and ``mfgplan forecast``: the baseline and the estimated parameters.
+
+The statistical baseline and the behavioural parameters estimated from the data up to an
+as-of year.
 
 The calibration (:mod:`mfgplan.calibration.estimate`) writes a parameter file; it never
 replaces the shipped one (``calibration/params/as-of-YEAR.json``) unless asked to. The
@@ -88,9 +90,11 @@ class CalibrateResult:
 def calibrate_into(
     out: Path, as_of: int, *, command: str, reporter: Reporter = QUIET, **options: Any
 ) -> tuple[Calibration, dict[str, Any]]:
-    """Calibrate as of ``as_of`` (``options`` of
-    :func:`mfgplan.calibration.estimate.calibrate`) and write the parameter file ``out``;
-    returns the result and the file's content."""
+    """Calibrate as of ``as_of`` and write the parameter file ``out``.
+
+    ``options`` are those of :func:`mfgplan.calibration.estimate.calibrate`; returns the result
+    and the file's content.
+    """
     draws = options.get("draws", 1024)
     advance = reporter.task(f"calibrate as of {as_of}", draws)
     result = calibrate(as_of, progress=advance, **options)

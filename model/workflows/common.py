@@ -31,8 +31,10 @@ class Reporter(Protocol):
     """Where a workflow reports progress and notes."""
 
     def task(self, label: str, total: int, done: int = 0) -> Callable[[int], None]:
-        """Start a task of ``total`` steps (``done`` of them already done); the returned
-        function advances it by its argument."""
+        """Start a task of ``total`` steps, ``done`` of them already done.
+
+        The returned function advances it by its argument.
+        """
         ...
 
     def say(self, message: str) -> None:

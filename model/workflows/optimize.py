@@ -1,5 +1,6 @@
-"""``mfgplan optimize``: the split of the grant budget (and, with ``--by-year``, its spread over
-the programme years) that does best on an objective.
+"""``mfgplan optimize``: the split of the grant budget that does best on an objective.
+
+With ``--by-year``, the search also finds the budget's spread over the programme years.
 
 The search (:func:`mfgplan.analysis.optimise.optimise`) compares candidate allocations on
 common random numbers, re-evaluates the finalists on replicates it did not search on, and
@@ -71,8 +72,10 @@ class OptimizeResult:
 
 
 def search_settings(seed: int, quick: bool, final_replicates: int | None) -> OptimiseSettings:
-    """The search budget: about 2,800 replicate runs (4 minutes for the plan on 2 cores);
-    ``quick`` about 900."""
+    """The search budget: about 2,800 replicate runs; ``quick`` about 900.
+
+    The full budget takes 4 minutes for the plan on 2 cores.
+    """
     settings = OptimiseSettings(screening_replicates=12, local_rounds=2, seed=seed)
     if quick:
         settings = OptimiseSettings(
@@ -202,8 +205,10 @@ def _write(
     settings: OptimiseSettings,
     years: list[int],
 ) -> pd.DataFrame:
-    """The search's tables and charts and the optimised scenario file; returns the
-    allocation table."""
+    """The search's tables and charts and the optimised scenario file.
+
+    Returns the allocation table.
+    """
     names = list(GRANT_INSTRUMENTS)
     folder.write_csv("history.csv", result.history)
     folder.write_csv("finalists.csv", result.finalists)

@@ -70,9 +70,11 @@ class RunResult:
 
 
 def job_of(resolved: ResolvedScenario, seed: int | None = None) -> EnsembleJob:
-    """The ensemble job of a loaded scenario as every command builds it: the statistical
-    baseline fitted on the data up to the base year, the scenario's calibration applied
-    (its sample, the parameters it sets itself winning)."""
+    """The ensemble job of a loaded scenario as every command builds it.
+
+    The statistical baseline is fitted on the data up to the base year and the scenario's
+    calibration applied (its sample, the parameters it sets itself winning).
+    """
     scenario = resolved.scenario
     fit = fit_baseline(as_of=scenario.base_year)
     return resolve_job(

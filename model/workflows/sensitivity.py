@@ -1,5 +1,6 @@
-"""``mfgplan sensitivity``: which uncertain inputs the 2020 targets hinge on, and where the
-targets are missed.
+"""``mfgplan sensitivity``: which uncertain inputs the 2020 targets hinge on.
+
+It also shows where the targets are missed.
 
 Morris or Sobol indices (:mod:`mfgplan.analysis.sensitivity`) of the four target indicators
 over the behavioural parameters' calibrated ranges and the scenario's assumed instrument inputs;

@@ -1,5 +1,7 @@
-"""Ensembles of several variants of one scenario on the same replicates (common random
-numbers): what attribution, the optimiser and the sensitivity analysis run."""
+"""Ensembles of several variants of one scenario on the same replicates (common random numbers).
+
+They are what attribution, the optimiser and the sensitivity analysis run.
+"""
 
 from __future__ import annotations
 
@@ -46,8 +48,9 @@ def run_variants(
     with_sample: bool = True,
     paired: bool = True,
 ) -> tuple[list[xr.Dataset], list[Failure]]:
-    """Ensembles of the variants ``scenarios`` of ``resolved`` on the replicates ``ids``,
-    on the statistical baseline ``fit``.
+    """Ensembles of the variants ``scenarios`` of ``resolved`` on the replicates ``ids``.
+
+    All run on the statistical baseline ``fit``.
 
     ``with_sample``: the replicates draw from the scenario's parameter sample (off when the
     variants set the behavioural values themselves). ``paired``: replicates that failed in
