@@ -116,7 +116,9 @@ def dataset_skeleton(
     )
     ds["year"].attrs = {"units": "year", "long_name": "calendar year (base year included)"}
     ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
-    ds["sector"].attrs = {"long_name": "sector group (mfgplan.inputs.sectors.SECTORS)"}
+    ds["sector"].attrs = {
+        "long_name": "sector group (20 groups of the industrial classification; ODD 2)"
+    }
     ds["instrument"].attrs = {"long_name": "grant instrument of the provincial programme"}
     sets = [set_for_replicate(r, parameters.size) if parameters else -1 for r in ids]
     ds = ds.assign_coords(parameter_set=("replicate", np.asarray(sets, dtype=np.int64)))
