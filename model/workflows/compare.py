@@ -143,12 +143,12 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
     if options.resume and options.out is None:
         raise InputError("--resume: give the --out folder of the comparison to continue")
     out = options.out or default_folder("compare", "-".join(labels)[:80])
+    probe_scheduler(options.scheduler)  # before the folder is touched
     folder = RunFolder.open(out, force=options.force, resume=options.resume, resumable=True)
     with folder:
         if folder.complete:
             table = pd.read_csv(out / "compare.csv")
             return CompareResult(out, labels, table, {}, already_complete=True)
-        probe_scheduler(options.scheduler)
         t0 = time.perf_counter()
         jobs = _jobs(resolved, seed)
         folder.start(

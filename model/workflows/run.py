@@ -166,11 +166,11 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
     if options.resume and options.out is None:
         raise InputError("--resume: give the --out folder of the run to continue")
     out = options.out or default_run_folder(resolved.path, resolved.sha256, seed, n)
+    probe_scheduler(options.scheduler)  # before the folder is touched
     folder = RunFolder.open(out, force=options.force, resume=options.resume, resumable=True)
     with folder:
         if folder.complete:
             return RunResult(out, scenario.title, n, already_complete=True)
-        probe_scheduler(options.scheduler)
         t0 = time.perf_counter()
         job = job_of(resolved, seed)
         identity = run_identity(
