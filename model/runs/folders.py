@@ -25,14 +25,14 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import pandas as pd
 
-from mfgplan.errors import InputError
+from mfgplan.errors import InputError, RunFailedError
 from mfgplan.files import (
     atomic_write_text,
     fsync_file,
@@ -170,6 +170,7 @@ class RunFolder:
         self.partial = self.final.with_name(self.final.name + ".partial")
         self.resuming = False
         self.complete = False
+        self.resumable = False
         self._lock_fd: int | None = None
         self._lock_path = self.final.with_name(f".{self.final.name}.lock")
 
@@ -188,6 +189,7 @@ class RunFolder:
         if resume and force:
             raise InputError("--resume and --force: choose one")
         folder = cls(out)
+        folder.resumable = resumable
         _probe_writable(folder.final.parent)
         folder._lock()
         try:
@@ -317,6 +319,24 @@ class RunFolder:
                     f"{stored.get(key)!r}, this run {value!r}); use --force to start again"
                 )
 
+    @contextlib.contextmanager
+    def writing(self, what: str) -> Iterator[None]:
+        """A disk failure (full, removed) while ``what`` as one line naming the partial folder.
+
+        The line (:class:`mfgplan.errors.RunFailedError`) says what to do next.
+        """
+        try:
+            yield
+        except OSError as err:
+            then = (
+                "free the space and continue with the same command and --resume"
+                if self.resumable
+                else "free the space and run the command again"
+            )
+            raise RunFailedError(
+                f"{self.partial}: {err.strerror or err} while {what}; {then}"
+            ) from None
+
     def path(self, name: str) -> Path:
         """A file or folder inside the partial folder (its parent folder made)."""
         target = self.partial / name
@@ -353,11 +373,15 @@ class RunFolder:
         The manifest has the sha256 of every file; an existing mfgplan folder of that name is
         replaced.
         """
-        shutil.rmtree(self.partial / "replicates", ignore_errors=True)
-        (self.partial / "run.json").unlink(missing_ok=True)
+        # what stays in the finished folder: everything but the replicates, the identity and
+        # the note; the manifest is written before they go, so a failure here (a full disk)
+        # leaves a folder that --resume can still finish
+        scratch = {
+            self.partial / name for name in ("replicates", "run.json", "INCOMPLETE", MANIFEST)
+        }
         files = {}
         for p in sorted(self.partial.rglob("*")):
-            if p.is_file() and p.name != "INCOMPLETE":
+            if p.is_file() and not scratch & {p, *p.parents}:
                 fsync_file(p)  # charts and netCDF files are written by libraries
                 files[str(p.relative_to(self.partial))] = sha256_file(p)
         man = manifest(
@@ -369,8 +393,10 @@ class RunFolder:
             files=files,
             extra={"written_by": "mfgplan", **(extra or {})},
         )
-        (self.partial / "INCOMPLETE").unlink(missing_ok=True)
         atomic_write_text(self.partial / MANIFEST, json.dumps(man, indent=2, default=str))
+        shutil.rmtree(self.partial / "replicates", ignore_errors=True)
+        (self.partial / "run.json").unlink(missing_ok=True)
+        (self.partial / "INCOMPLETE").unlink(missing_ok=True)
         fsync_folder(self.partial)
         replace_folder(self.partial, self.final)
         self.close()

@@ -182,17 +182,18 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
         ]
         elapsed = time.perf_counter() - t0
         table = compare_table(datasets, labels[0])
-        folder.write_csv("compare.csv", table)
-        difference_charts(datasets, labels[0], folder.path("charts"))
-        for label, ds in datasets.items():
-            ds.to_netcdf(folder.path(f"results_{label}.nc"), engine="netcdf4")
-        path = folder.finish(
-            command=options.command, scenarios=[r.info() for r in resolved], seed=seed,
-            replicates=n, timings={"ensembles": round(elapsed, 3)},
-            extra={
-                "status": "complete_with_failures" if failed else "complete",
-                "replicates_compared": keep,
-                "replicates_failed": failed,
-            },
-        )  # fmt: skip
+        with folder.writing("writing the comparison (the replicates are saved)"):
+            folder.write_csv("compare.csv", table)
+            difference_charts(datasets, labels[0], folder.path("charts"))
+            for label, ds in datasets.items():
+                ds.to_netcdf(folder.path(f"results_{label}.nc"), engine="netcdf4")
+            path = folder.finish(
+                command=options.command, scenarios=[r.info() for r in resolved], seed=seed,
+                replicates=n, timings={"ensembles": round(elapsed, 3)},
+                extra={
+                    "status": "complete_with_failures" if failed else "complete",
+                    "replicates_compared": keep,
+                    "replicates_failed": failed,
+                },
+            )  # fmt: skip
     return CompareResult(path, labels, table, datasets, failed)

@@ -199,43 +199,38 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
                 f"every replicate failed; the first, replicate {first.replicate} (seed entropy "
                 f"{first.root_seed}, spawn key [{first.replicate}]): {first.error}"
             )
-        try:
+        with folder.writing("writing the results (the replicates are saved)"):
             skeleton = dataset_skeleton(
                 scenario, job.fit, job.root_seed, job.n_firms, ok, job.parameters
             )
             write_results(folder.path("results.nc"), skeleton, VARIABLES, store.load, ok)
             t3 = time.perf_counter()
             targets, uncertainty = _products(folder, resolved, job, charts=options.charts)
-        except OSError as err:
-            raise RunFailedError(
-                f"{folder.partial}: {err.strerror or err} while writing the results; the "
-                "replicates are saved: free the space and continue with --resume"
-            ) from None
-        timings = {
-            "baseline_fit": round(t1 - t0, 3),
-            "ensemble": round(t2 - t1, 3),
-            "results": round(t3 - t2, 3),
-            "write": round(time.perf_counter() - t3, 3),
-        }
-        path = folder.finish(
-            command=options.command,
-            scenarios=[resolved.info()],
-            seed=job.root_seed,
-            replicates=len(ok),
-            timings=timings,
-            extra={
-                "status": "complete_with_failures" if failures else "complete",
-                "replicates_requested": n,
-                "replicates_failed": [f.to_dict() for f in failures],
-                "baseline_methods": "; ".join(
-                    f"{k}: {v}" for k, v in sorted(job.fit.methods.items())
-                ),
-                "workers": options.workers if options.scheduler is None else None,
-                "scheduler": options.scheduler,
-                "resumed_replicates": len(done),
-                "n_firms": job.n_firms,
-            },
-        )
+            timings = {
+                "baseline_fit": round(t1 - t0, 3),
+                "ensemble": round(t2 - t1, 3),
+                "results": round(t3 - t2, 3),
+                "write": round(time.perf_counter() - t3, 3),
+            }
+            path = folder.finish(
+                command=options.command,
+                scenarios=[resolved.info()],
+                seed=job.root_seed,
+                replicates=len(ok),
+                timings=timings,
+                extra={
+                    "status": "complete_with_failures" if failures else "complete",
+                    "replicates_requested": n,
+                    "replicates_failed": [f.to_dict() for f in failures],
+                    "baseline_methods": "; ".join(
+                        f"{k}: {v}" for k, v in sorted(job.fit.methods.items())
+                    ),
+                    "workers": options.workers if options.scheduler is None else None,
+                    "scheduler": options.scheduler,
+                    "resumed_replicates": len(done),
+                    "n_firms": job.n_firms,
+                },
+            )
     return RunResult(
         path, scenario.title, n, ran=len(todo), resumed=len(done), seconds=t2 - t1,
         targets=targets, uncertainty=uncertainty, failures=failures,

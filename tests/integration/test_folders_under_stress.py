@@ -121,6 +121,38 @@ def test_a_full_disk_while_writing_results_is_resumable(scenarios, tmp_path, mon
     assert load(out / "results.nc").identical(load(reference / "results.nc"))
 
 
+def test_a_full_disk_while_writing_the_manifest_is_resumable(
+    scenarios, tmp_path, monkeypatch, capsys
+):
+    from mfgplan.runs import folders
+
+    plan, _ = scenarios
+    base = ["run", str(plan), "-q", "--no-charts"]
+    reference = tmp_path / "reference"
+    assert main([*base, "--out", str(reference)]) == 0
+    real = folders.atomic_write_text
+
+    def full_at_the_manifest(path, text):
+        if Path(path).name == "manifest.json":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(folders, "atomic_write_text", full_at_the_manifest)
+    out = tmp_path / "run"
+    assert main([*base, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "run.partial: No space left on device while writing the results" in err
+    assert err.count("\n") == 1 and "--resume" in err
+    partial = out.with_name("run.partial")
+    assert (partial / "INCOMPLETE").is_file() and (partial / "run.json").is_file()
+    assert len(list((partial / "replicates").glob("r*.npz"))) == 6  # nothing lost
+    monkeypatch.setattr(folders, "atomic_write_text", real)
+    assert main([*base, "--out", str(out), "--resume"]) == 0
+    assert load(out / "results.nc").identical(load(reference / "results.nc"))
+    manifest = (out / "manifest.json").read_text()
+    assert '"manifest.json"' not in manifest and "replicates/" not in manifest
+
+
 def test_compare_killed_then_resumed_gives_the_uninterrupted_result(scenarios, tmp_path):
     plan, heavy = scenarios
     out = tmp_path / "cmp"
