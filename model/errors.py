@@ -7,7 +7,10 @@ named in the message).
 
 from __future__ import annotations
 
-__all__ = ["InputError", "RunFailedError", "RunInterruptedError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["InputError", "RunFailedError", "RunInterruptedError", "did_you_mean"]
 
 
 class InputError(Exception):
@@ -24,3 +27,14 @@ class RunFailedError(Exception):
 
 class RunInterruptedError(RunFailedError):
     """The user interrupted the work (Ctrl-C); what was saved can be resumed."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """What to tell someone who wrote an unknown name: the closest choice, or all of them.
+
+    ``"; did you mean 'tech_retrofit_grant'?"`` or ``" (choose from a, b, c)"``, to append to
+    the message that names ``word``.
+    """
+    options = sorted(choices)
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f" (choose from {', '.join(options)})"

@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.analysis.targets import TARGETS, Target
+from mfgplan.errors import did_you_mean
 from mfgplan.inputs.behaviour import Behaviour
 from mfgplan.inputs.parameters import Scenario, catalogue, count_limits
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
@@ -93,6 +94,9 @@ def objective(spec: str, scenario: Scenario) -> Objective:
             )
         return Objective(spec, f"expected manufacturing value added in {year}",
                          "billion yuan", year=year)  # fmt: skip
+    close = did_you_mean(name, [*names, "all"])
+    if close.startswith(";"):
+        raise ValueError(f"--objective: unknown objective {spec!r}{close}")
     raise ValueError(
         f"--objective: unknown objective {spec!r} (choose all, va:YEAR, or one of "
         f"{', '.join(names)})"
@@ -119,7 +123,9 @@ def share_bounds(
     lower = np.zeros(len(GRANT_INSTRUMENTS))
     for name, value in (min_shares or {}).items():
         if name not in GRANT_INSTRUMENTS:
-            raise ValueError(f"--min-share: unknown instrument {name!r}")
+            raise ValueError(
+                f"--min-share: unknown instrument {name!r}{did_you_mean(name, GRANT_INSTRUMENTS)}"
+            )
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"--min-share: {name}={value}: a share must lie in [0, 1]")
         k = GRANT_INSTRUMENTS.index(name)

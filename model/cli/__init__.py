@@ -29,17 +29,46 @@ EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default, where it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        shown = default not in (None, False, [], argparse.SUPPRESS)
+        if shown and action.option_strings and "%(default)" not in text and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line's parser: every command group's sub-commands."""
     top = argparse.ArgumentParser(
         prog="mfgplan",
         description="Scenario simulation of provincial manufacturing plans.",
+        formatter_class=DefaultsFormatter,
     )
     top.add_argument("--version", action="version", version=f"mfgplan {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
     for group in (runs, calibration, planning):
         group.add_parsers(sub)
+    comp = sub.add_parser(
+        "completion", help='print a shell completion script (e.g. eval "$(mfgplan completion)")'
+    )
+    comp.add_argument(
+        "shell", nargs="?", choices=("bash", "zsh", "tcsh"), default="bash", help="the shell"
+    )
+    comp.set_defaults(handler=_completion)
+    for command in sub.choices.values():
+        command.formatter_class = DefaultsFormatter
     return top
+
+
+def _completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    print(shtab.complete(parser(), shell=args.shell))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -82,7 +82,9 @@ def add_parsers(sub: Any) -> None:
         "sensitivity", help="which uncertain parameters the targets hinge on (Morris/Sobol, PRIM)"
     )
     sen.add_argument("scenario", help="scenario YAML file")
-    sen.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    sen.add_argument(
+        "--method", choices=("morris", "sobol"), default="morris", help="sensitivity method"
+    )
     sen.add_argument(
         "--samples",
         type=positive_int,

@@ -60,7 +60,9 @@ def add_parsers(sub: Any) -> None:
     val.set_defaults(handler=_validate)
 
     par = sub.add_parser("params", help="print the parameter catalogue")
-    par.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    par.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format"
+    )
     par.set_defaults(handler=_params)
 
 
@@ -72,6 +74,8 @@ def _run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = run_scenario(options, console)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.already_complete:
         print(f"{result.folder}: already complete; nothing to resume")
         return 0
@@ -119,6 +123,8 @@ def _compare(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = compare_scenarios(options, console)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.already_complete:
         print(f"{result.folder}: already complete; nothing to resume")
     view = result.table[["scenario", "target", "probability", "median", "diff_median"]]
@@ -145,6 +151,8 @@ def _validate(args: argparse.Namespace) -> int:
             status = 2
             continue
         print(f"OK {p} ({resolved.scenario.title}, sha256 {resolved.sha256[:12]})")
+        for warning in resolved.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return status
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from mfgplan.inputs.money import parse_money
+from mfgplan.inputs.money import parse_money, plausible_yuan
 
 __all__ = [
     "PLAN",
@@ -33,7 +33,7 @@ __all__ = [
     "expand_yearly",
 ]
 
-Money = Annotated[float, BeforeValidator(parse_money), Field(ge=0)]
+Money = Annotated[float, BeforeValidator(parse_money), Field(ge=0), AfterValidator(plausible_yuan)]
 
 
 def _list_to_tuple(value: Any) -> Any:
@@ -117,8 +117,10 @@ def expand_yearly(value: Any, years: range, *, field: str) -> dict[int, float]:
         raise ValueError(f"{field}: empty mapping of years")
     bad = [y for y in dated if y not in years]
     if bad:
+        listed = ", ".join(map(str, bad))
         raise ValueError(
-            f"{field}: year {bad[0]} is outside the allowed years {years[0]}-{years[-1]}"
+            f"{field}: year{'s' if len(bad) > 1 else ''} {listed} "
+            f"{'are' if len(bad) > 1 else 'is'} outside the allowed years {years[0]}-{years[-1]}"
         )
     if "default" not in value and years[0] not in dated:
         raise ValueError(f"{field}: the first dated value must be for {years[0]}")

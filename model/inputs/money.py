@@ -1,7 +1,11 @@
 """Money amounts as planners write them: numbers in yuan or Chinese units.
 
 ``3亿元`` = 3e8 yuan, ``300万元`` = 3e6 yuan, ``1万亿元`` = 1e12 yuan, ``1.5e9`` = 1.5e9 yuan.
-Only renminbi is accepted: ``3亿美元`` (US dollars) is rejected rather than silently converted.
+The units are 元, 千元, 万元, 十万元, 百万元, 千万元, 亿元, 十亿元, 百亿元, 千亿元 and 万亿元, each
+with or without 元 (``3亿`` = ``3亿元``), and ``yuan``, ``CNY``, ``RMB`` or ``人民币`` after a
+number. Only renminbi is accepted: ``3亿美元`` (US dollars) is rejected rather than silently
+converted. A scenario's amounts below 1万元 are refused (:func:`plausible_yuan`): no line of the
+plan is that small, and ``0.47`` is a share of the budget written where yuan are meant.
 """
 
 from __future__ import annotations
@@ -9,12 +13,17 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["MoneyError", "format_yuan", "parse_money"]
+__all__ = ["SMALLEST_AMOUNT", "MoneyError", "format_yuan", "parse_money", "plausible_yuan"]
+
+#: the smallest non-zero amount a scenario may give [yuan]: 1万元
+SMALLEST_AMOUNT = 1e4
 
 #: Multipliers of the Chinese number units, in yuan.
 UNIT_MULTIPLIERS: dict[str, float] = {
     "": 1.0,
+    "千": 1e3,
     "万": 1e4,
+    "十万": 1e5,
     "百万": 1e6,
     "千万": 1e7,
     "亿": 1e8,
@@ -28,7 +37,7 @@ _MONEY_RE = re.compile(
     r"""^\s*
     (?P<number>[+-]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
     \s*
-    (?P<unit>万亿|千亿|百亿|十亿|千万|百万|亿|万)?
+    (?P<unit>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千)?
     \s*
     (?P<currency>元|yuan|CNY|RMB|人民币)?
     \s*$""",
@@ -80,6 +89,30 @@ def parse_money(value: object) -> float:
         raise MoneyError(f"amount must be finite, got {value!r}")
     if amount < 0:
         raise MoneyError(f"amount must not be negative, got {value!r}")
+    return amount
+
+
+def plausible_yuan(amount: float) -> float:
+    """The amount if a scenario can mean it as yuan: zero, or at least 1万元.
+
+    Raises
+    ------
+    MoneyError
+        For ``0 < amount < 1万元``, with what was probably meant: a share of the budget
+        (below 1) or an amount in 万元 or 亿元 without its unit.
+    """
+    if 0.0 < amount < SMALLEST_AMOUNT:
+        if amount <= 1.0:
+            hint = (
+                f"a share of the budget is written as its amount ({amount:g} of 10亿元 is "
+                f"{amount * 10:g}亿元)"
+            )
+        else:
+            hint = f"did you mean {amount:g}万元 or {amount:g}亿元?"
+        raise MoneyError(
+            f"{amount:g} yuan is less than 1万元 and cannot be meant as yuan; write the amount "
+            f"with its unit: {hint}"
+        )
     return amount
 
 

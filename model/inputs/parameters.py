@@ -10,15 +10,23 @@ rejected. :func:`catalogue` lists every parameter (``mfgplan params``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from mfgplan.inputs.behaviour import Behaviour
 from mfgplan.inputs.fields import Frozen, P, expand_yearly
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS, NationalPolicy, Programme
 
-__all__ = ["Scenario", "catalogue", "count_limits"]
+__all__ = [
+    "Inconsistency",
+    "Scenario",
+    "allocation_warnings",
+    "catalogue",
+    "consistency_problems",
+    "count_limits",
+]
 
 # --------------------------------------------------------------------------------------------
 # The scenario
@@ -66,43 +74,18 @@ class Scenario(Frozen):
     behaviour: Behaviour = Behaviour()
 
     @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
-        prog = self.programme
-        if prog.last_year < prog.first_year:
-            raise ValueError("programme.last_year: must not be before programme.first_year")
-        if prog.first_year <= self.base_year:
-            raise ValueError(
-                f"programme.first_year: {prog.first_year} must be after base_year {self.base_year}"
-            )
-        if prog.last_year > self.horizon:
-            raise ValueError(
-                f"programme.last_year: {prog.last_year} is beyond the horizon {self.horizon}"
-            )
-        years = self.programme_years
-        budget = expand_yearly(prog.annual_budget, years, field="programme.annual_budget")
-        spend = {y: 0.0 for y in years}
-        for name in GRANT_INSTRUMENTS:
-            per_year = expand_yearly(
-                getattr(prog.allocation, name), years, field=f"programme.allocation.{name}"
-            )
-            for y, v in per_year.items():
-                spend[y] += v
-        for y in years:
-            available = budget[y] * (1.0 - prog.admin_share)
-            if spend[y] > available * (1 + 1e-12) + 1.0:
-                raise ValueError(
-                    f"programme.allocation: {y} allocations sum to {spend[y]:.6g} yuan, more than "
-                    f"the {available:.6g} yuan budget after administration"
-                )
-        _check_count_limits(self)
-        expand_yearly(
-            prog.investment_fund.annual_investment, years, field="investment_fund.annual_investment"
-        )
-        expand_yearly(
-            self.national_policy.rd_super_deduction_rate,
-            range(self.base_year + 1, self.horizon + 1),
-            field="national_policy.rd_super_deduction_rate",
-        )
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        """Every cross-field rule (:func:`consistency_problems`) holds.
+
+        With a list under ``consistency`` in the validation context the problems are added to
+        it instead of raised (the scenario loader reports them beside the field problems).
+        """
+        problems = consistency_problems(self)
+        collect = (info.context or {}).get("consistency")
+        if collect is not None:
+            collect.extend(problems)
+        elif problems:
+            raise ValueError("\n".join(f"{p.field}: {p.message}" for p in problems))
         return self
 
     @property
@@ -155,16 +138,160 @@ def count_limits(scenario: Scenario) -> dict[str, float]:
     }
 
 
-def _check_count_limits(scenario: Scenario) -> None:
-    """Reject allocations larger than the plan's count x amount for fixed-count instruments."""
-    by_year = scenario.allocation_by_year()
-    for name, limit in count_limits(scenario).items():
-        total = sum(by_year[name].values())
-        if total > limit * (1 + 1e-12) + 1.0:
-            raise ValueError(
-                f"programme.allocation.{name}: {total:,.0f} yuan over the programme exceeds what "
-                f"its count and amount can use ({limit:,.0f} yuan)"
+@dataclass(frozen=True)
+class Inconsistency:
+    """A cross-field rule a scenario breaks: where, why, and the fields it was computed from."""
+
+    field: str
+    message: str
+    #: dotted paths of the values the rule read (a problem of one of them explains this one)
+    inputs: tuple[str, ...]
+
+
+def _yearly(
+    value: Any, years: range, field: str, problems: list[Inconsistency]
+) -> dict[int, float] | None:
+    """The per-year value expanded; a problem noted (and the years that can be read) if not."""
+    try:
+        return expand_yearly(value, years, field=field)
+    except ValueError as err:
+        problems.append(Inconsistency(field, str(err).removeprefix(f"{field}: "), (field,)))
+    if isinstance(value, dict):  # the rules that add values up still see the years it can give
+        inside = {k: v for k, v in value.items() if k == "default" or k in years}
+        try:
+            return expand_yearly(inside, years, field=field)
+        except ValueError:
+            pass
+    return None
+
+
+def _years_text(years: list[int]) -> str:
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(map(str, years))
+
+
+def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
+    """Every cross-field rule the scenario breaks, all of them (not only the first).
+
+    The programme's years lie after the base year and within the horizon; every per-year
+    value names only projected years; in every programme year the allocations fit the budget
+    after administration; no fixed-count instrument is given more than its count x amount
+    (:func:`count_limits`).
+    """
+    problems: list[Inconsistency] = []
+    prog = scenario.programme
+    years_in = ("programme.first_year", "programme.last_year")
+    if prog.last_year < prog.first_year:
+        problems.append(
+            Inconsistency(
+                "programme.last_year", "must not be before programme.first_year", years_in
             )
+        )
+    if prog.first_year <= scenario.base_year:
+        problems.append(
+            Inconsistency(
+                "programme.first_year",
+                f"{prog.first_year} must be after base_year {scenario.base_year}",
+                ("programme.first_year", "base_year"),
+            )
+        )
+    if prog.last_year > scenario.horizon:
+        problems.append(
+            Inconsistency(
+                "programme.last_year",
+                f"{prog.last_year} is beyond the horizon {scenario.horizon}",
+                ("programme.last_year", "horizon"),
+            )
+        )
+    if problems:
+        return problems  # the programme's years are not usable
+    years = scenario.programme_years
+    budget = _yearly(prog.annual_budget, years, "programme.annual_budget", problems)
+    per_instrument = {
+        name: _yearly(getattr(prog.allocation, name), years, f"programme.allocation.{name}",
+                      problems)
+        for name in GRANT_INSTRUMENTS
+    }  # fmt: skip
+    _yearly(
+        prog.investment_fund.annual_investment, years,
+        "programme.investment_fund.annual_investment", problems,
+    )  # fmt: skip
+    _yearly(
+        scenario.national_policy.rd_super_deduction_rate, scenario.projection_years,
+        "national_policy.rd_super_deduction_rate", problems,
+    )  # fmt: skip
+    if budget is None or any(v is None for v in per_instrument.values()):
+        return problems
+    over = []
+    for y in years:
+        spend = sum(per_instrument[name][y] for name in GRANT_INSTRUMENTS)  # type: ignore[index]
+        available = budget[y] * (1.0 - prog.admin_share)
+        if spend > available * (1 + 1e-12) + 1.0:
+            over.append((y, spend, available))
+    if over:
+        if len({(s, a) for _, s, a in over}) == 1:
+            _, spend, available = over[0]
+            text = (
+                f"{_years_text([y for y, _, _ in over])} allocations sum to {spend:.6g} yuan, "
+                f"more than the {available:.6g} yuan budget after administration"
+            )
+        else:
+            text = "allocations are more than the budget after administration in " + "; ".join(
+                f"{y} ({s:.6g} against {a:.6g} yuan)" for y, s, a in over
+            )
+        problems.append(
+            Inconsistency(
+                "programme.allocation",
+                text,
+                ("programme.allocation", "programme.annual_budget", "programme.admin_share"),
+            )
+        )
+    for name, limit in count_limits(scenario).items():
+        total = sum(per_instrument[name].values())  # type: ignore[union-attr]
+        if total > limit * (1 + 1e-12) + 1.0:
+            problems.append(
+                Inconsistency(
+                    f"programme.allocation.{name}",
+                    f"{total:,.0f} yuan over the programme exceeds what its count and amount can "
+                    f"use ({limit:,.0f} yuan)",
+                    (f"programme.allocation.{name}", f"programme.instruments.{name}"),
+                )
+            )
+    return problems
+
+
+def allocation_warnings(scenario: Scenario) -> list[Inconsistency]:
+    """Budget no instrument is given: legal, but usually a mistake, so it is a warning.
+
+    One warning naming the years and the unallocated amount [亿元] when, in some programme
+    year, less than the budget after administration is allocated (by more than 1 yuan).
+    """
+    budget = scenario.budget_by_year()
+    by_year = scenario.allocation_by_year()
+    gaps = {}
+    for y, available in budget.items():
+        left = available - sum(by_year[name][y] for name in GRANT_INSTRUMENTS)
+        if left > 1.0:
+            gaps[y] = (left, available)
+    if not gaps:
+        return []
+    if len(set(gaps.values())) == 1:
+        left, available = next(iter(gaps.values()))
+        text = (
+            f"{left / 1e8:.4g}亿元 a year of the {available / 1e8:.4g}亿元 budget in "
+            f"{_years_text(sorted(gaps))} is not allocated to any instrument"
+        )
+    else:
+        text = "budget not allocated to any instrument: " + "; ".join(
+            f"{y} {left / 1e8:.4g}亿元 of {available / 1e8:.4g}亿元"
+            for y, (left, available) in sorted(gaps.items())
+        )
+    return [
+        Inconsistency(
+            "programme.allocation", f"{text}: no call can commit it", ("programme.allocation",)
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------------

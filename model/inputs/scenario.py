@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from mfgplan.files import InputFileError, read_bounded
-from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.parameters import Inconsistency, Scenario, allocation_warnings
 from mfgplan.inputs.sample import ParameterFileError, ParameterSample, load_parameter_file
 
 __all__ = [
@@ -80,6 +80,8 @@ class ResolvedScenario:
     sha256: str
     #: the calibrated parameter sample the scenario names (``calibration:``), if any
     parameters: ParameterSample | None = None
+    #: what is legal but probably not meant (budget left unallocated), ``file:line`` placed
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def explicit_behaviour(self) -> frozenset[str]:
@@ -405,6 +407,62 @@ def _message(err: dict[str, Any]) -> str:
     return text
 
 
+def _placed(fld: str, message: str, file: str, where: dict[str, tuple[str, int]]) -> Problem:
+    """A problem of field ``fld``, placed where the field (or its nearest key) is written."""
+    located: tuple[str, int] | None = None
+    probe = fld
+    while probe and located is None:
+        located = where.get(probe)
+        probe = probe.rpartition(".")[0]
+    src, line = located if located else (file, None)
+    return Problem(src, line, fld, message)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _without(document: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """The document with each field (a dotted path) removed, so it takes its default."""
+    out = _merge({}, document)
+    for fld in fields:
+        parts = fld.split(".")
+        while parts:
+            node: Any = out
+            for part in parts[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            key = parts[-1]
+            keys = [key, int(key)] if key.isdigit() else [key]
+            if isinstance(node, dict) and any(k in node for k in keys):
+                for k in keys:
+                    node.pop(k, None)
+                break
+            parts = parts[:-1]
+    return out
+
+
+def _cross_field_problems(
+    document: dict[str, Any], invalid: list[str], file: str, where: dict[str, tuple[str, int]]
+) -> list[Problem]:
+    """The cross-field problems of a document whose fields ``invalid`` are bad.
+
+    The bad fields are set aside (they take their defaults) and the rest is validated with the
+    cross-field rules collected, not raised; a rule that read a bad field says nothing (the
+    field's own problem explains it). So a file's problems come in one pass.
+    """
+    pruned = _without(document, invalid)
+    found: list[Inconsistency] = []
+    try:
+        Scenario.model_validate(pruned, context={"consistency": found})
+    except (ValidationError, ValueError, TypeError):
+        return []
+    return [
+        _placed(p.field, p.message, file, where)
+        for p in found
+        if not any(_overlaps(i, bad) for i in p.inputs for bad in invalid)
+    ]
+
+
 def _problems(err: ValidationError, file: str, where: dict[str, tuple[str, int]]) -> list[Problem]:
     problems = []
     seen: set[str] = set()
@@ -419,20 +477,18 @@ def _problems(err: ValidationError, file: str, where: dict[str, tuple[str, int]]
         e = {**e, "loc": loc}
         fld = ".".join(loc)
         message = _message(dict(e))
+        entries = [(fld, message)]
         if not fld and ":" in message.split(" ")[0]:
-            # model-level checks name their field first: "programme.allocation: ..."
-            fld, _, message = message.partition(": ")
-            fld = fld.strip()
-        located: tuple[str, int] | None = None
-        probe = fld
-        while probe and located is None:
-            located = where.get(probe)
-            probe = probe.rpartition(".")[0]
-        if fld in seen:  # one message per field (the first union branch explains best)
-            continue
-        seen.add(fld)
-        src, line = located if located else (file, None)
-        problems.append(Problem(src, line, fld, message))
+            # model-level checks give one line per problem, each naming its field first:
+            # "programme.allocation: ..."
+            entries = [
+                (f.strip(), m) for f, _, m in (line.partition(": ") for line in message.split("\n"))
+            ]
+        for fld, message in entries:
+            if fld in seen:  # one message per field (the first union branch explains best)
+                continue
+            seen.add(fld)
+            problems.append(_placed(fld, message, file, where))
     # a union (a value, or a mapping of values by year) fails in every branch: keep the
     # deepest explanation of a field and drop the shallower "expected ..., got dict"
     fields = [p.field for p in problems]
@@ -448,7 +504,11 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as err:
-        raise ScenarioError(_problems(err, str(path), where)) from None
+        problems = _problems(err, str(path), where)
+        invalid = [p.field for p in problems if p.field]
+        if invalid and all(e.get("loc") for e in err.errors()):
+            problems += _cross_field_problems(document, invalid, str(path), where)
+        raise ScenarioError(sorted(problems, key=_order)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         raise ScenarioError([Problem(str(path), None, "", f"invalid scenario ({err})")]) from None
     parameters = _load_calibration(scenario, path, where)
@@ -458,7 +518,15 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
         data["calibration"] = {"file": parameters.path.name, "sha256": parameters.sha256}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return ResolvedScenario(scenario, path, chain, document, digest, parameters)
+    warnings = tuple(
+        _placed(w.field, w.message, str(path), where) for w in allocation_warnings(scenario)
+    )
+    return ResolvedScenario(scenario, path, chain, document, digest, parameters, warnings)
+
+
+def _order(problem: Problem) -> tuple[str, int, str]:
+    """Problems in the order of the files and lines they are on."""
+    return (problem.file, problem.line or 0, problem.field)
 
 
 def _load_calibration(

@@ -18,7 +18,7 @@ import xarray as xr
 from mfgplan.analysis.compare import common_replicates, compare_table
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError
-from mfgplan.inputs.scenario import ResolvedScenario
+from mfgplan.inputs.scenario import Problem, ResolvedScenario
 from mfgplan.report.figures import difference_charts
 from mfgplan.runs.ensemble import EnsembleFailedError, run_ensembles
 from mfgplan.runs.folders import RunFolder, default_folder, run_identity
@@ -65,6 +65,8 @@ class CompareResult:
     failed: list[dict[str, object]] = field(default_factory=list)
     #: ``--resume`` of a finished comparison: nothing was run
     already_complete: bool = False
+    #: what the scenarios set that is legal but probably not meant
+    warnings: tuple[Problem, ...] = ()
 
 
 def stored_dataset(job: EnsembleJob, store: ReplicateStore, n: int) -> xr.Dataset:
@@ -148,7 +150,10 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
     with folder:
         if folder.complete:
             table = pd.read_csv(out / "compare.csv")
-            return CompareResult(out, labels, table, {}, already_complete=True)
+            return CompareResult(
+                out, labels, table, {}, already_complete=True,
+                warnings=tuple(w for r in resolved for w in r.warnings),
+            )  # fmt: skip
         t0 = time.perf_counter()
         jobs = _jobs(resolved, seed)
         folder.start(
@@ -196,4 +201,7 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
                     "replicates_failed": failed,
                 },
             )  # fmt: skip
-    return CompareResult(path, labels, table, datasets, failed)
+    return CompareResult(
+        path, labels, table, datasets, failed,
+        warnings=tuple(w for r in resolved for w in r.warnings),
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from mfgplan.analysis.targets import target_table
 from mfgplan.analysis.uncertainty import uncertainty_table
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
-from mfgplan.inputs.scenario import ResolvedScenario
+from mfgplan.inputs.scenario import Problem, ResolvedScenario
 from mfgplan.parallel import Failure
 from mfgplan.report.figures import run_charts
 from mfgplan.runs.ensemble import iter_outcomes, run_ensemble
@@ -67,6 +67,8 @@ class RunResult:
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: pd.DataFrame | None = None
     failures: list[Failure] = field(default_factory=list)
+    #: what the scenario sets that is legal but probably not meant (``file:line: field: ...``)
+    warnings: tuple[Problem, ...] = ()
 
 
 def job_of(resolved: ResolvedScenario, seed: int | None = None) -> EnsembleJob:
@@ -170,7 +172,9 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
     folder = RunFolder.open(out, force=options.force, resume=options.resume, resumable=True)
     with folder:
         if folder.complete:
-            return RunResult(out, scenario.title, n, already_complete=True)
+            return RunResult(
+                out, scenario.title, n, already_complete=True, warnings=resolved.warnings
+            )
         t0 = time.perf_counter()
         job = job_of(resolved, seed)
         identity = run_identity(
@@ -233,7 +237,7 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
             )
     return RunResult(
         path, scenario.title, n, ran=len(todo), resumed=len(done), seconds=t2 - t1,
-        targets=targets, uncertainty=uncertainty, failures=failures,
+        targets=targets, uncertainty=uncertainty, failures=failures, warnings=resolved.warnings,
     )  # fmt: skip
 
 

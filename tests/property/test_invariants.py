@@ -113,6 +113,11 @@ def plan_limits(plan: Scenario) -> dict[str, float]:
     }
 
 
+def yuan(amount: float) -> float:
+    """An amount a scenario may give: 0 below 1万元."""
+    return float(amount) if amount >= 1e4 else 0.0
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     """A random valid scenario: budget, its split, carry-over and call rules, short horizon."""
@@ -120,8 +125,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     # amount over five years for fixed-count instruments, 300 M yuan for open-ended ones)
     plan = Scenario(title="limits")
     limits = plan_limits(plan)
+    # a scenario's amounts are 0 or at least 1万元 (smaller ones cannot be meant as yuan)
     allocation = {
-        name: float(np.floor(draw(st.floats(0.0, 1.0)) * limits.get(name, 3e8)))
+        name: yuan(np.floor(draw(st.floats(0.0, 1.0)) * limits.get(name, 3e8)))
         for name in GRANT_INSTRUMENTS
     }
     budget = sum(allocation.values()) * (1.0 + draw(st.floats(0.0, 0.5)))
@@ -140,7 +146,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 "allocation": allocation,
                 "carryover": draw(st.sampled_from(["lapse", "roll_same_instrument", "roll_pool"])),
                 "instruments": instruments,
-                "investment_fund": {"size": draw(st.floats(0.0, 1e10))},
+                "investment_fund": {"size": yuan(draw(st.floats(0.0, 1e10)))},
             },
         }
     )
