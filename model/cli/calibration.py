@@ -15,6 +15,7 @@ import pandas as pd
 
 from mfgplan.cli.console import Console, command_line, positive_int, seed_value
 from mfgplan.errors import InputError
+from mfgplan.report import text
 from mfgplan.workflows.backtest import BacktestOptions, backtest
 from mfgplan.workflows.calibrate import (
     CalibrateOptions,
@@ -95,13 +96,18 @@ def add_parsers(sub: Any) -> None:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    folder = write_forecast(
+    result = write_forecast(
         ForecastOptions(
             as_of=args.as_of, horizon=args.horizon, paths=args.paths, seed=args.seed,
             out=args.out, force=args.force, command=command_line(args),
         )
     )  # fmt: skip
-    print(f"baseline forecast as of {args.as_of} -> {folder}")
+    print(f"baseline forecast as of {args.as_of} (no provincial programme) -> {result.folder}")
+    if len(result.targets):
+        n = int(result.targets["replicates"].iloc[0])
+        print(f"targets as the statistical baseline alone projects them ({n} paths):")
+        for line in text.target_lines(result.targets):
+            print(line)
     return 0
 
 

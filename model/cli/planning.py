@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from mfgplan.cli.console import (
     Console,
     analysis_options,
@@ -20,6 +18,7 @@ from mfgplan.cli.console import (
     seed_value,
 )
 from mfgplan.errors import InputError
+from mfgplan.report import text
 from mfgplan.workflows.attribute import AttributeOptions, attribute
 from mfgplan.workflows.optimize import OptimizeOptions, optimize
 from mfgplan.workflows.sensitivity import SensitivityOptions, sensitivity
@@ -114,22 +113,15 @@ def _attribute(args: argparse.Namespace) -> int:
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = attribute(options, execution(args, console))
-    table = result.table
-    view = table[table["outcome"] == "industrial_va_cumulative"].copy()
-    view["per_100m_yuan"] = view["per_100m_yuan"] / 1e8
-    view["marginal_per_100m"] = view["marginal_per_100m"] / 1e8
-    print("extra industrial VA (first programme year to horizon) per yuan of fiscal cost:")
-    with np.printoptions(precision=3):
-        print(
-            view[["instrument", "fiscal_cost", "per_100m_yuan", "marginal_per_100m",
-                  "deadweight_share"]]
-            .rename(columns={"per_100m_yuan": "VA_per_yuan", "marginal_per_100m":
-                             "marginal_VA_per_yuan"})
-            .to_string(index=False, float_format=lambda v: f"{v:.3g}")
-        )  # fmt: skip
+    for line in text.attribution_lines(result.table):
+        print(line)
     for note in result.notes:
         print(f"note: {note}")
     print(f"-> {result.folder}")
+    replicates = int(result.table["replicates"].max()) if "replicates" in result.table else None
+    warning = text.few_replicates(replicates) if replicates else None
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_PARTIAL if result.failures else 0
 
 

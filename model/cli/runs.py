@@ -15,6 +15,7 @@ from mfgplan.analysis.targets import TARGETS
 from mfgplan.cli.console import Console, command_line, parallel_options, positive_int, seed_value
 from mfgplan.inputs.parameters import catalogue
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
+from mfgplan.report import text
 from mfgplan.workflows.compare import CompareOptions, compare_scenarios
 from mfgplan.workflows.run import RunOptions, run_scenario
 
@@ -80,14 +81,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{result.folder}: already complete; nothing to resume")
         return 0
     print(f"{result.title}: {result.ran} replicates in {result.seconds:.1f} s -> {result.folder}")
-    for target in TARGETS:
-        row = result.targets[
-            (result.targets["target"] == target.name) & (result.targets["year"] == target.year)
-        ].iloc[0]
-        print(
-            f"  {target.name:<22} {target.year}: P(met) = {row['probability']:.2f}, median "
-            f"{row['median']:.4g} (threshold {target.threshold:.4g} {target.units})"
-        )
+    n = int(result.targets["replicates"].iloc[0])
+    print(f"2020 targets, {n} replicates (P(met) and median with 90% intervals):")
+    for line in text.target_lines(result.targets):
+        print(line)
+    for line in [*text.effect_lines(result.effects), *text.budget_lines(result.budget)]:
+        print(line)
     table = result.uncertainty
     if table is not None:
         parts = []
@@ -104,6 +103,9 @@ def _run(args: argparse.Namespace) -> int:
                 "  share of the spread of the programme's 2020 effect due to the parameters "
                 "(uncertainty.csv): " + ", ".join(parts)
             )
+    warning = text.few_replicates(n)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.failures:
         first = result.failures[0]
         print(
@@ -127,10 +129,13 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if result.already_complete:
         print(f"{result.folder}: already complete; nothing to resume")
-    view = result.table[["scenario", "target", "probability", "median", "diff_median"]]
-    with np.printoptions(precision=4):
-        print(view.to_string(index=False))
+    for line in text.compare_lines(result.table):
+        print(line)
     print(f"-> {result.folder}")
+    if result.datasets:
+        warning = text.few_replicates(int(next(iter(result.datasets.values())).sizes["replicate"]))
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     if result.failed:
         print(
             f"{len(result.failed)} replicate runs failed (listed in manifest.json)",

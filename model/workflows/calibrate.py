@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from mfgplan.analysis.targets import TARGETS, target_table
 from mfgplan.calibration.estimate import Calibration, calibrate, to_document
 from mfgplan.calibration.forecast import fit_baseline, forecast_dataset
 from mfgplan.calibration.paramfile import write_parameter_file
@@ -31,6 +34,7 @@ __all__ = [
     "CalibrateOptions",
     "CalibrateResult",
     "ForecastOptions",
+    "ForecastResult",
     "calibrate_into",
     "calibrate_parameters",
     "check_as_of",
@@ -144,7 +148,16 @@ class ForecastOptions:
     command: str = "mfgplan forecast"
 
 
-def write_forecast(options: ForecastOptions) -> Path:
+@dataclass
+class ForecastResult:
+    """Where the forecast was written and the targets' years as the baseline alone sees them."""
+
+    folder: Path
+    #: :func:`mfgplan.analysis.targets.target_table` of the baseline's paths
+    targets: pd.DataFrame
+
+
+def write_forecast(options: ForecastOptions) -> ForecastResult:
     """The statistical baseline alone: ``forecast.nc`` (paths and quantiles) and fan charts."""
     if not 2000 <= options.as_of <= 2015:
         raise InputError(f"--as-of: must be between 2000 and 2015 (got {options.as_of})")
@@ -160,9 +173,12 @@ def write_forecast(options: ForecastOptions) -> Path:
         ds = forecast_dataset(options.as_of, options.horizon, options.paths, options.seed, fit=fit)
         ds.to_netcdf(folder.path("forecast.nc"), engine="netcdf4")
         forecast_charts(ds, fit.history, folder.path("charts"), options.as_of)
-        return folder.finish(
+        in_reach = [t for t in TARGETS if t.year <= options.horizon and t.indicator in ds]
+        targets = target_table(ds, tuple(in_reach))
+        path = folder.finish(
             command=options.command, scenarios=[], seed=options.seed, replicates=options.paths,
             timings={"forecast": round(time.perf_counter() - t0, 3)},
             extra={"as_of": options.as_of, "horizon": options.horizon,
                    "baseline_methods": fit.methods},
         )  # fmt: skip
+    return ForecastResult(path, targets)

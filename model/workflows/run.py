@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from mfgplan.analysis.summary import budget_use, programme_effects
 from mfgplan.analysis.targets import target_table
 from mfgplan.analysis.uncertainty import uncertainty_table
 from mfgplan.calibration.forecast import fit_baseline
@@ -66,6 +67,10 @@ class RunResult:
     already_complete: bool = False
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: pd.DataFrame | None = None
+    #: the programme's paired effect on each target indicator in the target year
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: each grant line's money: allocated, committed, paid, lapsed (median over replicates)
+    budget: pd.DataFrame = field(default_factory=pd.DataFrame)
     failures: list[Failure] = field(default_factory=list)
     #: what the scenario sets that is legal but probably not meant (``file:line: field: ...``)
     warnings: tuple[Problem, ...] = ()
@@ -209,7 +214,9 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
             )
             write_results(folder.path("results.nc"), skeleton, VARIABLES, store.load, ok)
             t3 = time.perf_counter()
-            targets, uncertainty = _products(folder, resolved, job, charts=options.charts)
+            targets, uncertainty, effects, budget = _products(
+                folder, resolved, job, charts=options.charts
+            )
             timings = {
                 "baseline_fit": round(t1 - t0, 3),
                 "ensemble": round(t2 - t1, 3),
@@ -237,16 +244,23 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
             )
     return RunResult(
         path, scenario.title, n, ran=len(todo), resumed=len(done), seconds=t2 - t1,
-        targets=targets, uncertainty=uncertainty, failures=failures, warnings=resolved.warnings,
+        targets=targets, uncertainty=uncertainty, effects=effects, budget=budget,
+        failures=failures, warnings=resolved.warnings,
     )  # fmt: skip
 
 
 def _products(
     folder: RunFolder, resolved: ResolvedScenario, job: EnsembleJob, *, charts: bool
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The tables, charts, resolved scenario and parameter file beside ``results.nc``."""
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, pd.DataFrame]:
+    """The tables, charts, resolved scenario and parameter file beside ``results.nc``.
+
+    Returns the targets, the parameter share of the spread, the programme's effects and the
+    budget use.
+    """
     with xr.open_dataset(folder.partial / "results.nc") as ds:
         targets = target_table(ds)
+        effects = programme_effects(ds)
+        budget = budget_use(ds)
         folder.write_csv("targets.csv", targets)
         if charts:
             run_charts(ds, folder.path("charts"), job.fit.history)
@@ -260,4 +274,4 @@ def _products(
     )
     if params is not None:
         folder.write_text("calibration.json", Path(params.path).read_text(encoding="utf-8"))
-    return targets, uncertainty
+    return targets, uncertainty, effects, budget

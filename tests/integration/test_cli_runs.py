@@ -151,3 +151,20 @@ def test_zero_replicates_is_a_usage_error(capsys):
         main(["run", "scenarios/plan-2016.yaml", "--replicates", "0"])
     assert info.value.code == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_run_prints_the_planners_summary(tmp_path, capsys):
+    out = tmp_path / "run"
+    scenario = small(tmp_path, "plan-2016.yaml", "plan")
+    assert main(["run", str(scenario), "--out", str(out), "-q", "--no-charts"]) == 0
+    printed = capsys.readouterr()
+    lines = printed.out.splitlines()
+    va = next(line for line in lines if line.startswith("  manufacturing VA above 1万亿元 by 2020"))
+    assert "P(met) " in va and "亿元 [" in va  # probability and median with 90% intervals
+    assert any("the programme's effect in 2020" in line for line in lines)
+    cnc = next(line for line in lines if line.startswith("    CNC rate "))
+    assert cnc.rstrip().endswith("pp]")  # a difference of shares is in percentage points
+    retrofit = next(line for line in lines if line.strip().startswith("tech_retrofit_grant"))
+    assert retrofit.count("亿元") == 3 and retrofit.rstrip().endswith("%")
+    # 4 replicates: the intervals are rough and the command says so
+    assert "warning: only 4 replicates" in printed.err

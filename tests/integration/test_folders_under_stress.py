@@ -75,6 +75,7 @@ def test_a_full_disk_leaves_a_resumable_run(scenarios, tmp_path, monkeypatch, ca
     reference = tmp_path / "reference"
     base = ["run", str(plan), "-q", "--no-charts"]
     assert main([*base, "--out", str(reference)]) == 0
+    capsys.readouterr()  # what the reference run printed
     out = tmp_path / "run"
     real = files._write_fd
     writes = {"n": 0}
@@ -106,6 +107,7 @@ def test_a_full_disk_while_writing_results_is_resumable(scenarios, tmp_path, mon
     base = ["run", str(plan), "-q", "--no-charts"]
     reference = tmp_path / "reference"
     assert main([*base, "--out", str(reference)]) == 0
+    capsys.readouterr()  # what the reference run printed
     real = run_workflow.write_results
 
     def full(*args, **kwargs):
@@ -130,6 +132,7 @@ def test_a_full_disk_while_writing_the_manifest_is_resumable(
     base = ["run", str(plan), "-q", "--no-charts"]
     reference = tmp_path / "reference"
     assert main([*base, "--out", str(reference)]) == 0
+    capsys.readouterr()  # what the reference run printed
     real = folders.atomic_write_text
 
     def full_at_the_manifest(path, text):
