@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from mfgplan.cli import calibration, planning, runs
+from mfgplan.cli.console import EXIT_PARTIAL
 from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
 from mfgplan.provenance import __version__
 
@@ -25,7 +26,6 @@ __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_PARTIAL", "EXIT_USAGE", "mai
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 

@@ -15,7 +15,11 @@ from typing import Any
 
 from mfgplan.workflows.variants import Execution
 
+#: the work completed but some replicates failed (listed in the manifest)
+EXIT_PARTIAL = 3
+
 __all__ = [
+    "EXIT_PARTIAL",
     "Console",
     "analysis_options",
     "command_line",

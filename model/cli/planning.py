@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mfgplan.cli.console import (
+    EXIT_PARTIAL,
     Console,
     analysis_options,
     command_line,
@@ -24,9 +25,6 @@ from mfgplan.workflows.optimize import OptimizeOptions, optimize
 from mfgplan.workflows.sensitivity import SensitivityOptions, sensitivity
 
 __all__ = ["add_parsers"]
-
-#: the work completed but some replicates failed (listed in the manifest)
-EXIT_PARTIAL = 3
 
 
 def add_parsers(sub: Any) -> None:

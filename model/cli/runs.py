@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from mfgplan.analysis.targets import TARGETS
-from mfgplan.cli.console import Console, command_line, parallel_options, positive_int, seed_value
+from mfgplan.cli.console import (
+    EXIT_PARTIAL,
+    Console,
+    command_line,
+    parallel_options,
+    positive_int,
+    seed_value,
+)
 from mfgplan.inputs.parameters import catalogue
 from mfgplan.inputs.scenario import ScenarioError, load_scenario
 from mfgplan.report import text
@@ -20,9 +27,6 @@ from mfgplan.workflows.compare import CompareOptions, compare_scenarios
 from mfgplan.workflows.run import RunOptions, run_scenario
 
 __all__ = ["add_parsers"]
-
-#: the run completed but some replicates failed (listed in the manifest)
-EXIT_PARTIAL = 3
 
 
 def add_parsers(sub: Any) -> None:

@@ -17,10 +17,12 @@ from mfgplan.errors import InputError
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
 from mfgplan.parallel import SchedulerError, connect
+from mfgplan.runs.folders import RunFolder
 
 __all__ = [
     "QUIET",
     "Reporter",
+    "keep_calibration",
     "load_scenarios",
     "probe_scheduler",
     "with_firms",
@@ -69,6 +71,18 @@ def load_scenarios(paths: Sequence[str | Path]) -> list[ResolvedScenario]:
     if problems:
         raise InputError("\n".join(problems))
     return resolved
+
+
+def keep_calibration(folder: RunFolder, resolved: ResolvedScenario) -> str | None:
+    """Copy the scenario's parameter file into the folder as ``calibration.json``.
+
+    Returns the name a written scenario file refers to it by (None without a calibration).
+    """
+    if resolved.parameters is None:
+        return None
+    text = resolved.parameters.path.read_text(encoding="utf-8")
+    folder.write_text("calibration.json", text)
+    return "calibration.json"
 
 
 def probe_scheduler(address: str | None) -> None:

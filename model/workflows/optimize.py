@@ -35,7 +35,13 @@ from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.report.figures import save
 from mfgplan.report.planning_charts import optimiser_chart
 from mfgplan.runs.folders import RunFolder, default_folder
-from mfgplan.workflows.common import QUIET, load_scenarios, probe_scheduler, with_firms
+from mfgplan.workflows.common import (
+    QUIET,
+    keep_calibration,
+    load_scenarios,
+    probe_scheduler,
+    with_firms,
+)
 from mfgplan.workflows.variants import LOCAL, Execution, run_variants
 
 __all__ = ["OptimizeOptions", "OptimizeResult", "optimize", "search_settings"]
@@ -228,10 +234,7 @@ def _write(
         result, names, start_label=resolved.path.stem, title=f"Allocation search: {goal.label}"
     )
     save(fig, folder.path("charts/optimiser.png"))
-    calibration_ref = None
-    if resolved.parameters is not None:
-        folder.write_text("calibration.json", resolved.parameters.path.read_text(encoding="utf-8"))
-        calibration_ref = "calibration.json"
+    calibration_ref = keep_calibration(folder, resolved)
     lo, hi = result.best_interval
     notes = [
         f"Optimised allocation of {resolved.path.name} for: {goal.label}.",

@@ -31,7 +31,13 @@ from mfgplan.runs.folders import RunFolder, default_run_folder, run_identity
 from mfgplan.runs.job import EnsembleJob, resolve_job
 from mfgplan.runs.store import ReplicateStore, write_results
 from mfgplan.runs.variables import VARIABLES, dataset_skeleton
-from mfgplan.workflows.common import QUIET, Reporter, load_scenarios, probe_scheduler
+from mfgplan.workflows.common import (
+    QUIET,
+    Reporter,
+    keep_calibration,
+    load_scenarios,
+    probe_scheduler,
+)
 
 __all__ = ["RunOptions", "RunResult", "run_scenario", "save_replicates", "simulate"]
 
@@ -267,11 +273,6 @@ def _products(
         uncertainty = uncertainty_table(ds)
         if uncertainty is not None:
             folder.write_csv("uncertainty.csv", uncertainty)
-    params = resolved.parameters
-    folder.write_text(
-        "scenario.resolved.yaml",
-        resolved.to_yaml(calibration_ref="calibration.json" if params else None),
-    )
-    if params is not None:
-        folder.write_text("calibration.json", Path(params.path).read_text(encoding="utf-8"))
+    reference = keep_calibration(folder, resolved)
+    folder.write_text("scenario.resolved.yaml", resolved.to_yaml(calibration_ref=reference))
     return targets, uncertainty, effects, budget
