@@ -89,7 +89,7 @@ class FirmAgent(mesa.Agent):
             return
         b = m.behaviour
         claiming = bool(f.claims_deduction[i] and f.taxable[i])
-        va_actual = f.va(i, b.cnc_tfp_effect)
+        va_actual = f.va(i)
         va_base = f.va_base[i]
         for va, rd, response in (
             (va_actual, f.rd, m.dynamics.rd_response[0]),
@@ -109,8 +109,11 @@ class FirmAgent(mesa.Agent):
                 rd[i] / revenue, m.population.reference_rd_intensity, b.innovation_rate, bst
             )
             if u < p:
-                sei[i] += b.sei_upgrade_step * (1.0 - sei[i])
-                ht[i] += b.hightech_upgrade_step * (1.0 - ht[i])
+                sector = f.sector[i]
+                if m.sectors["sei_eligible"][sector]:
+                    sei[i] += b.sei_upgrade_step * (1.0 - sei[i])
+                if m.sectors["hightech_eligible"][sector]:
+                    ht[i] += b.hightech_upgrade_step * (1.0 - ht[i])
 
     # -- projects ------------------------------------------------------------------------------
 
@@ -121,15 +124,19 @@ class FirmAgent(mesa.Agent):
         i = self.slot
         b = m.behaviour
         s, c = int(f.sector[i]), int(f.city[i])
-        cell_firms = max(m.dynamics.cell_firm_count[s, c], 1.0)
+        peers = max(m.dynamics.cell_firm_count[s, c] - 1.0, 1.0)
+        pilot = bool(f.im_demo[i] or f.it_demo[i])
+        demo = (
+            0.0 if pilot else b.demonstration_effect * 100.0 * m.province.demo_count[s, c] / peers
+        )
         extra = (
-            b.demonstration_effect * m.province.demo_count[s, c] / (cell_firms / 100.0)
+            demo
             + b.base_effect * m.province.base_cell[s, c]
             + b.park_effect * m.province.park_cell[s, c]
         )
         u = m.dynamics.draw_arrival[i]
         self.arrives_without_programme = bool(u < b.project_arrival_rate)
-        self.arrives = bool(u < min(b.project_arrival_rate + extra, 0.95))
+        self.arrives = bool(u < min(b.project_arrival_rate + extra, b.max_arrival_probability))
 
     def evaluate_project(self) -> None:
         """Value the project in both worlds and decide (before financing)."""
@@ -154,7 +161,7 @@ class FirmAgent(mesa.Agent):
         tau = m.spec.national_policy.corporate_income_tax_rate
         hurdle = f.hurdle[i]
         size_rel = f.va_base[i] / m.population.median_va
-        scale = rules.logit_scale(b.investment_elasticity) * (
+        scale = rules.logit_scale(b.investment_elasticity, b.reference_adoption_probability) * (
             size_rel ** (-b.small_firm_responsiveness) if size_rel < 1.0 else 1.0
         )
         npv0 = rules.project_npv(
@@ -174,7 +181,7 @@ class FirmAgent(mesa.Agent):
         )
         cost_cut = b.base_cost_reduction * m.province.base_cell[f.sector[i], f.city[i]]
         npv1 = rules.project_npv(
-            f.va(i, b.cnc_tfp_effect), investment * (1.0 - cost_cut), gain, b.cash_flow_per_va,
+            f.va(i), investment * (1.0 - cost_cut), gain, b.cash_flow_per_va,
             tau, hurdle, build, b.project_life_years, subsidy_share[0],
         )  # fmt: skip
         p1 = rules.adoption_probability(npv1 / investment, b.real_options_premium, scale)
@@ -204,15 +211,19 @@ class FirmAgent(mesa.Agent):
         """Leave the above-scale register with a size-dependent annual hazard."""
         m = self.model
         i = self.slot
+        b = m.behaviour
         hazard = rules.exit_hazard(
-            m.behaviour.exit_rate, m.firms.va_base[i] / m.dynamics.step_median, period_years=1.0
+            b.exit_rate,
+            m.firms.va_base[i] / m.dynamics.step_median,
+            b.exit_size_elasticity,
+            period_years=1.0,
         )
         self.exiting = bool(m.dynamics.draw_exit[i] < hazard)
 
     @property
     def value_added(self) -> float:
         """Value added with the programme [yuan/year, base-year prices]."""
-        return float(self.model.firms.va(self.slot, self.model.behaviour.cnc_tfp_effect))
+        return float(self.model.firms.va(self.slot))
 
 
 class ClassicFirmDynamics(FirmDynamics):

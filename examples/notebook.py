@@ -28,7 +28,7 @@ print(f"2020 manufacturing VA: median {float(va2020.median()) / 1e8:,.0f} 亿元
 print(f"P(VA above 1 trillion yuan in 2020) = {float((va2020 >= 1e12).mean()):.2f}")
 
 # %% The programme's effect, replicate by replicate (both worlds share every draw)
-effect = ds["manufacturing_va"] - ds["manufacturing_va_no_programme"]
+effect = ds["manufacturing_va"] - ds["manufacturing_va_counterfactual"]
 print(f"programme effect on 2020 VA: {float(effect.sel(year=2020).mean()) / 1e8:,.1f} 亿元")
 
 # %% Two allocations side by side on common random numbers

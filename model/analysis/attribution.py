@@ -1,7 +1,8 @@
 """What each yuan buys: the effect of every instrument, on common random numbers.
 
-For a scenario ``S`` and each instrument ``i`` (the ten grant lines, the investment fund and
-the R&D super-deduction), three ensembles share every replicate's draws:
+For a scenario ``S`` and each instrument ``i`` (the province's ten grant lines and the
+investment fund, and, apart, the national R&D super-deduction), three ensembles share every
+replicate's draws:
 
 - ``S`` itself (``full``);
 - ``S`` with ``i`` switched off (``off``): its allocation set to zero in every year (the
@@ -13,13 +14,18 @@ the R&D super-deduction), three ensembles share every replicate's draws:
   binds).
 
 Per replicate ``r``, the effect of ``i`` on an outcome ``Y`` is ``Y_full(r) - Y_off(r)``
-(one-at-a-time attribution). The effects of all instruments need not add up to the whole
-programme's effect (``Y_full - Y_no_programme``): the difference, reported as
-``interaction``, is what instruments do together (shared applicants, crowding in the same
-calls, the budget they share). Money is what the full run paid for the instrument (grants:
-payments; fund: equity invested, with its expected loss as fiscal cost; super-deduction: the
-tax expenditure). Deadweight is the share of the instrument's supported projects that would
-have gone ahead anyway: the same project draw evaluated with and without the support (ODD 7.3).
+(one-at-a-time attribution). The province's instruments are set against one more ensemble,
+``S`` with **all** its provincial money switched off (``province:off``, national policy
+kept): their one-at-a-time effects need not add up to ``Y_full - Y_province_off``; the
+difference, reported as ``interaction``, is what instruments do together (shared applicants,
+crowding in the same calls, the budget they share). The national super-deduction is not the
+province's: it is reported on its own row and is in neither the sum nor the interaction. The
+row ``plan against its counterfactual`` is ``Y_full - Y_counterfactual``: what the scenario
+changes relative to the pre-plan policy mix (ODD 7.8). Money is what the full run paid for
+the instrument, all in nominal yuan (grants: payments; fund: equity invested, with its
+expected loss as fiscal cost; super-deduction: the tax expenditure). Deadweight is the share
+of the instrument's supported projects that would have gone ahead anyway: the same project
+draw evaluated with and without the support (ODD 7.3).
 
 The marginal value of a yuan is ``(Y_plus - Y_full) / extra money``, a ratio of means over the
 replicate pairs. For a grant line the extra money is the extra **allocation** (a line that
@@ -51,8 +57,12 @@ __all__ = [
     "variants",
 ]
 
-#: the instruments attributed: the grant lines, then the fund and the national tax rule
-INSTRUMENTS: tuple[str, ...] = (*GRANT_INSTRUMENTS, "investment_fund", "rd_super_deduction")
+#: the province's instruments attributed: the grant lines, then the investment fund
+PROVINCIAL_INSTRUMENTS: tuple[str, ...] = (*GRANT_INSTRUMENTS, "investment_fund")
+#: national policy, attributed on its own (not the province's money)
+NATIONAL_INSTRUMENTS: tuple[str, ...] = ("rd_super_deduction",)
+#: every instrument attributed
+INSTRUMENTS: tuple[str, ...] = (*PROVINCIAL_INSTRUMENTS, *NATIONAL_INSTRUMENTS)
 #: relative increase of an instrument's money for its marginal value
 MARGINAL_STEP = 0.10
 #: outcome -> (units, description); all measured in the target year 2020 unless cumulative
@@ -103,7 +113,15 @@ def _scaled(value: object, factor: float, years: range) -> dict[int, float]:
 
 def variants(scenario: Scenario, step: float = MARGINAL_STEP) -> tuple[list[Variant], list[str]]:
     """The ensembles an attribution runs and notes on what could not be run."""
-    out = [Variant("full", None, "full", scenario)]
+    out = [
+        Variant("full", None, "full", scenario),
+        Variant(
+            "province:off",
+            None,
+            "off",
+            scenario.model_copy(update={"programme": scenario.programme.without_money()}),
+        ),
+    ]
     notes: list[str] = []
     years = scenario.programme_years
     budget = expand_yearly(scenario.programme.annual_budget, years, field="annual_budget")
@@ -199,11 +217,11 @@ def outcomes(ds: xr.Dataset, first_year: int) -> dict[str, np.ndarray]:
     return out
 
 
-def no_programme_outcomes(ds: xr.Dataset, first_year: int) -> dict[str, np.ndarray]:
-    """The same outcomes in the no-programme world of the same replicates."""
+def counterfactual_outcomes(ds: xr.Dataset, first_year: int) -> dict[str, np.ndarray]:
+    """The same outcomes in the counterfactual world of the same replicates (ODD 7.8)."""
     names = ("manufacturing_va", "industrial_va", "sei_share", "hightech_share", "cnc_rate")
-    renamed = ds[[f"{n}_no_programme" for n in names]].rename(
-        {f"{n}_no_programme": n for n in names}
+    renamed = ds[[f"{n}_counterfactual" for n in names]].rename(
+        {f"{n}_counterfactual": n for n in names}
     )
     return outcomes(renamed, first_year)
 
@@ -213,8 +231,8 @@ def money(ds: xr.Dataset, instrument: str, fund_loss_rate: float) -> tuple[np.nd
 
     Grants: payments (the fiscal cost is the payment). Fund: equity invested; its fiscal cost
     is the expected loss, ``fund_loss_rate`` of the equity (the scenario's
-    ``investment_fund.expected_loss_rate``). Super-deduction: the tax expenditure (base-year
-    prices).
+    ``investment_fund.expected_loss_rate``). Super-deduction: the tax expenditure. All in
+    nominal yuan.
     """
     if instrument in GRANT_INSTRUMENTS:
         paid = ds["grant_paid"].sel(instrument=instrument).sum(("year", "sector")).values
@@ -312,7 +330,8 @@ def attribution_table(
     first = scenario.programme.first_year
     full = datasets["full"]
     base = outcomes(full, first)
-    nothing = no_programme_outcomes(full, first)
+    counterfactual = counterfactual_outcomes(full, first)
+    province_off = outcomes(datasets["province:off"], first) if "province:off" in datasets else None
     rows = []
     sums = {name: np.zeros_like(values) for name, values in base.items()}
     loss = scenario.programme.investment_fund.expected_loss_rate
@@ -332,7 +351,8 @@ def attribution_table(
             extra_money = np.full_like(cost, extra) if extra > 0 else cost_plus - cost
         for outcome, (units, _desc) in OUTCOMES.items():
             effect = base[outcome] - off[outcome]
-            sums[outcome] += effect
+            if instrument in PROVINCIAL_INSTRUMENTS:
+                sums[outcome] += effect
             scale = 1e8  # per 100 million yuan (亿元)
             per = ratio_interval(effect * scale, cost, confidence, rng, n_boot)
             marginal = (
@@ -353,13 +373,16 @@ def attribution_table(
     fund_cost = money(full, "investment_fund", loss)[1]
     programme_cost = np.asarray(grants) + fund_cost
     for outcome, (units, _desc) in OUTCOMES.items():
-        whole = base[outcome] - nothing[outcome]
-        for label, effect in (
-            ("whole programme", whole),
-            ("sum of instruments", sums[outcome]),
-            ("interaction", whole - sums[outcome]),
-        ):
-            whole_row = label == "whole programme"
+        against = base[outcome] - counterfactual[outcome]
+        totals = [("plan against its counterfactual", against, False)]
+        if province_off is not None:
+            whole = base[outcome] - province_off[outcome]
+            totals += [
+                ("all provincial money", whole, True),
+                ("sum of provincial instruments", sums[outcome], False),
+                ("interaction", whole - sums[outcome], False),
+            ]
+        for label, effect, whole_row in totals:
             per = (
                 ratio_interval(effect * 1e8, programme_cost, confidence, rng, n_boot)
                 if whole_row

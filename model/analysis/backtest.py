@@ -28,6 +28,7 @@ import xarray as xr
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
 from mfgplan.calibration.scoring import ets_samples, score_rows, summarise, verdict_rows
 from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import Programme
 from mfgplan.inputs.sample import ParameterSample
 
 __all__ = [
@@ -171,6 +172,7 @@ def backtest_one(
     seed: int,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    counterfactual: Programme | None = None,
 ) -> BacktestResult:
     """Project ``scenario`` from ``as_of`` and score it and the ETS benchmark.
 
@@ -190,6 +192,7 @@ def backtest_one(
         progress=progress,
         parameters=parameters,
         explicit=explicit,
+        counterfactual=counterfactual,
     )
     obs = observations[observations["year"] > as_of].reset_index(drop=True)
     model = model_samples(ds, obs)

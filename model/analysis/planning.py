@@ -215,6 +215,7 @@ def optimised_document(
     notes: Sequence[str],
     calibration: str | None,
     year_shares: Sequence[float] | None = None,
+    counterfactual: str | None = None,
 ) -> str:
     """A complete scenario file (every value filled in) with the optimised allocation.
 
@@ -228,6 +229,7 @@ def optimised_document(
     data = scenario_document(best)
     data.pop("baseline", None)
     data["calibration"] = calibration
+    data["counterfactual"] = counterfactual
     amounts = allocation_amounts(scenario, shares, year_shares)
     data["programme"]["allocation"] = {
         name: next(iter(per_year.values())) if len(set(per_year.values())) == 1 else per_year
@@ -354,10 +356,10 @@ def replicate_inputs(
             if np.ptp(column) > 0:
                 out[name] = column
     out["baseline_manufacturing_va_bn"] = (
-        ds["manufacturing_va_no_programme"].sel(year=year).values / 1e9
+        ds["manufacturing_va_counterfactual"].sel(year=year).values / 1e9
     )
     for name in ("sei_share", "hightech_share", "cnc_rate"):
-        out[f"baseline_{name}_pct"] = 100 * ds[f"{name}_no_programme"].sel(year=year).values
-    growth = ds["industrial_va_growth_no_programme"].sel(year=slice(ds["year"].values[1], year))
+        out[f"baseline_{name}_pct"] = 100 * ds[f"{name}_counterfactual"].sel(year=year).values
+    growth = ds["industrial_va_growth_counterfactual"].sel(year=slice(ds["year"].values[1], year))
     out["baseline_real_growth_pct"] = 100 * growth.mean("year").values
     return pd.DataFrame(out, index=ds["replicate"].values)

@@ -34,7 +34,7 @@ def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:
     for name in INDICATORS:
         for year in ds["year"].values[1:]:
             level = ds[name].sel(year=year).values
-            effect = level - ds[f"{name}_no_programme"].sel(year=year).values
+            effect = level - ds[f"{name}_counterfactual"].sel(year=year).values
             for quantity, values in (("level", level), ("programme_effect", effect)):
                 param, shock, share = variance_split(values, groups)
                 rows.append(

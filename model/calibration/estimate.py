@@ -292,8 +292,11 @@ def simulated_moments(job: CalibrationJob, values: np.ndarray) -> np.ndarray:
     )
     scenario = job.scenario.model_copy(update={"behaviour": behaviour})
     out = np.empty((job.replicates, len(job.moments)))
+    province = job.fit.base_year_enterprises()
     for k in range(job.replicates):
-        _, record = simulate_replicate(scenario, job.fit, job.root_seed, k, job.n_firms)
+        _, record = simulate_replicate(
+            scenario, job.fit, job.root_seed, k, job.n_firms, province_firms=province
+        )
         for j, moment in enumerate(job.moments):
             series_, transform = SIMULATED[moment]
             values = getattr(record, series_)

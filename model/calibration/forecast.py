@@ -302,6 +302,11 @@ class BaselineFit:
     )
     gdp_last: tuple[int, float, float] = (0, 0.0, 0.0)
 
+    def base_year_enterprises(self) -> int:
+        """Enterprises in the as-of year from the data (the last observed value up to it)."""
+        years, values = self.history["enterprise_count"]
+        return round(float(values[years <= self.as_of][-1]))
+
     def simulate_paths(
         self, years: np.ndarray, n_paths: int, rng: np.random.Generator
     ) -> dict[str, np.ndarray]:

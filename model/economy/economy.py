@@ -55,6 +55,7 @@ STREAMS = (
     "programme",
     "mesa",
     "induced",
+    "scaling",
 )
 
 
@@ -73,6 +74,11 @@ class ManufacturingEconomy(mesa.Model):
         The replicate's SeedSequence; the named :data:`STREAMS` are spawned from it.
     n_firms
         Number of enterprises in the base year.
+    province_firms
+        The province's enterprises in the base year, of which the model's ``n_firms`` are a
+        sample (default ``n_firms``: the model is the whole province). Firm sizes are the
+        province's; budgets, firm-level award counts and first-of-a-kind sets are scaled by
+        ``n_firms / province_firms`` (:attr:`mfgplan.economy.shared.Shared.sample_fraction`).
     firm_dynamics
         The class rendering the firm phases (the seam of
         :mod:`mfgplan.economy.firm_dynamics`); :class:`FirmDynamics` unless a reference
@@ -86,6 +92,7 @@ class ManufacturingEconomy(mesa.Model):
         seed: np.random.SeedSequence,
         n_firms: int,
         *,
+        province_firms: int | None = None,
         firm_dynamics: type[FirmDynamics] = FirmDynamics,
     ) -> None:
         children = seed.spawn(len(STREAMS))
@@ -102,16 +109,19 @@ class ManufacturingEconomy(mesa.Model):
         self.programme_years = set(scenario.programme_years)
         self.sectors = sector_arrays()
         self.city_shares = city_shares()
-        self.population = Population(self.behaviour, self.sectors, self.city_shares, n_firms)
-        self.projects = ProjectBook(max(1024, n_firms))
-        ledger = grant_ledger(scenario)
-        self.population.draw_base_year(self.baseline_path, int(n_firms), self.streams["init"])
-        self.recorder = Recorder(
-            self.years, ledger, self.sectors["key_area"], self.behaviour.cnc_tfp_effect
+        #: the model's firms as a fraction of the province's
+        self.sample_fraction = float(n_firms) / float(province_firms or n_firms)
+        self.population = Population(
+            self.behaviour, self.sectors, self.city_shares, n_firms, self.sample_fraction
         )
+        self.projects = ProjectBook(max(1024, n_firms))
+        ledger = grant_ledger(scenario, self.sample_fraction)
+        self.population.draw_base_year(self.baseline_path, int(n_firms), self.streams["init"])
+        self.recorder = Recorder(self.years, ledger, self.sectors["key_area"], self.sample_fraction)
         shared = Shared(
             self, scenario, self.sectors, self.city_shares, self.streams, self.years,
             self.baseline_path, self.population, self.projects, self.recorder,
+            self.sample_fraction,
         )  # fmt: skip
         self.province = ProvincialProgramme(shared, ledger)
         self.dynamics = firm_dynamics(shared, self.province)

@@ -138,7 +138,13 @@ class FirmDynamics:
     # -- R&D and product upgrading ---------------------------------------------------------------
 
     def research(self, year: int) -> None:
-        """R&D responds to the tax price; R&D draws product innovations (ODD 7.6)."""
+        """R&D responds to the tax price; R&D draws product innovations (ODD 7.6).
+
+        An innovation raises the firm's SEI share only in the sectors that can host SEI
+        products (``sei_eligible``: the plan's advantage, growth and nurtured sectors) and its
+        high-tech share only in manufacturing (``hightech_eligible``); elsewhere the shares move
+        only with the sectors' weights in industrial VA.
+        """
         b = self.behaviour
         tax = self.spec.national_policy
         f = self.firms
@@ -152,7 +158,7 @@ class FirmDynamics:
         # the tax price takes two values (claiming or not; rho = 1 for non-claimants), so the
         # price response is evaluated once per world and claim status, not once per firm
         reference_price = rules.tax_price(cit, sd_base, 1.0)
-        va_actual = f.va(perf, b.cnc_tfp_effect)
+        va_actual = f.va(perf)
         va_base = f.va_base[perf]
         tax_year = self.recorder.tax_year
         for world, va, rd_name, sd in (
@@ -172,6 +178,7 @@ class FirmDynamics:
             tax_year[world] += float((cit * sd * new_rd[claiming]).sum() / 4.0)
         # innovation: the same uniform decides in both worlds (one draw per slot)
         u = self.streams["innovation"].random(hw)[perf]
+        # the province's centres per sector (their count does not scale with the sample)
         boost = b.innovation_centre_spillover * self.province.centres[f.sector[perf]]
         for va, rd_name, sei_name, ht_name, bst in (
             (va_actual, "rd", "sei", "hightech", boost),
@@ -185,28 +192,41 @@ class FirmDynamics:
             hit = perf[u < p]
             sei = getattr(f, sei_name)
             ht = getattr(f, ht_name)
-            sei[hit] += b.sei_upgrade_step * (1.0 - sei[hit])
-            ht[hit] += b.hightech_upgrade_step * (1.0 - ht[hit])
+            # upgrading within the sectors that can host the products (ODD 7.6)
+            sei_hit = hit[self.sectors["sei_eligible"][f.sector[hit]]]
+            ht_hit = hit[self.sectors["hightech_eligible"][f.sector[hit]]]
+            sei[sei_hit] += b.sei_upgrade_step * (1.0 - sei[sei_hit])
+            ht[ht_hit] += b.hightech_upgrade_step * (1.0 - ht[ht_hit])
 
     # -- investment projects ---------------------------------------------------------------------
 
     def im_hazard_boost(self, slots: np.ndarray) -> np.ndarray:
-        """Extra quarterly hazard of intelligent-equipment projects of firms ``slots`` (ODD 7.4).
+        r"""Extra quarterly hazard of intelligent-equipment projects of firms ``slots`` (ODD 7.4).
 
-        It comes from demonstration firms, IM bases and demonstration parks in the firm's sector and
-        city.
+        It comes from demonstration firms, IM bases and demonstration parks in the firm's sector
+        and city. The demonstration effect is on the **peers** of the demonstration firms (the
+        other firms of their cell; Liu et al. 2025, "From pilot to peers"), in proportion to the
+        demonstration firms' share of a firm's peers:
+
+        .. math:: b_i = \beta_d \cdot 100 \, D_c / (N_c - 1)
+
+        for a firm that is not itself a demonstration firm (``D_c`` demonstration firms among
+        the ``N_c`` live firms of its cell; zero for a demonstration firm), plus ``beta_b`` in
+        an IM-base cell and ``beta_p`` in a demonstration-park cell. A share, not a count: with
+        the counts of demonstration firms scaled to the sample of firms, it is the same at any
+        sample size except for the sparser cells of a small sample.
         """
         b = self.behaviour
         f = self.firms
         province = self.province
-        cell_firms = np.maximum(self.cell_firm_count, 1.0)
-        # the same sum evaluated once per (sector, city) cell, then gathered for each firm
-        cell_boost = (
-            b.demonstration_effect * province.demo_count / (cell_firms / 100.0)
-            + b.base_effect * province.base_cell
-            + b.park_effect * province.park_cell
-        )
-        return cell_boost.ravel()[f.sector[slots].astype(np.intp) * N_CITIES + f.city[slots]]
+        peers = np.maximum(self.cell_firm_count - 1.0, 1.0)
+        # the same sums evaluated once per (sector, city) cell, then gathered for each firm
+        demo_share = (province.demo_count / peers).ravel()
+        site = (b.base_effect * province.base_cell + b.park_effect * province.park_cell).ravel()
+        cell = f.sector[slots].astype(np.intp) * N_CITIES + f.city[slots]
+        pilot = f.im_demo[slots] | f.it_demo[slots]
+        demo = np.where(pilot, 0.0, b.demonstration_effect * 100.0 * demo_share[cell])
+        return demo + site[cell]
 
     def invest(self, year: int, t: int, in_programme: bool) -> None:
         """Project opportunities arrive; firms decide with and without the programme (ODD 7.3).
@@ -224,7 +244,7 @@ class FirmDynamics:
         idx = np.flatnonzero(live)
         extra = self.im_hazard_boost(idx)
         arrive_base = u_arrive[idx] < rate
-        arrive_actual = u_arrive[idx] < np.minimum(rate + extra, 0.95)
+        arrive_actual = u_arrive[idx] < np.minimum(rate + extra, b.max_arrival_probability)
         cand = idx[arrive_actual]
         if cand.size == 0:
             return
@@ -247,11 +267,11 @@ class FirmDynamics:
         build = np.asarray(b.build_quarters)[kind]
         tau = self.spec.national_policy.corporate_income_tax_rate
         hurdle = f.hurdle[cand]
-        va_actual = f.va(cand, b.cnc_tfp_effect)
+        va_actual = f.va(cand)
         size_rel = f.va_base[cand] / self.population.median_va
-        scale = rules.logit_scale(b.investment_elasticity) * np.where(
-            size_rel < 1.0, size_rel ** (-b.small_firm_responsiveness), 1.0
-        )
+        scale = rules.logit_scale(
+            b.investment_elasticity, b.reference_adoption_probability
+        ) * np.where(size_rel < 1.0, size_rel ** (-b.small_firm_responsiveness), 1.0)
         npv0 = rules.project_npv(
             f.va_base[cand], investment, gain, b.cash_flow_per_va, tau, hurdle, build,
             b.project_life_years,
@@ -390,9 +410,11 @@ class FirmDynamics:
         np.add.at(f.pending_capital, firm[additional], cap_part[additional])
         np.add.at(f.pending_tfp, firm[additional], tfp_part[additional])
         weight = np.select(
-            [kind == ProjectType.INTELLIGENT, kind == ProjectType.RETROFIT], [1.0, 0.5], 0.0
+            [kind == ProjectType.INTELLIGENT, kind == ProjectType.RETROFIT],
+            [1.0, b.retrofit_cnc_weight],
+            0.0,
         )
-        gain = b.cnc_gain_per_project * weight * np.minimum(ratio / 0.15, 1.0)
+        gain = b.cnc_gain_per_project * weight * np.minimum(ratio / b.cnc_full_size_ratio, 1.0)
         for flag, name in ((pb.in_actual[ok], "cnc"), (pb.in_baseline[ok], "cnc_base")):
             arr = getattr(f, name)
             sel = flag & (gain > 0)
@@ -415,9 +437,32 @@ class FirmDynamics:
         u = self.streams["exit"].random(hw)
         live = f.alive[:hw]
         median = float(np.median(f.va_base[:hw][live]))
-        hazard = rules.exit_hazard(b.exit_rate, f.va_base[:hw] / median, period_years=1.0)
+        hazard = rules.exit_hazard(
+            b.exit_rate, f.va_base[:hw] / median, b.exit_size_elasticity, period_years=1.0
+        )
         self.exit_firms(np.flatnonzero(live & (u < hazard)), year)
+        self.exit_cohorts(median)
         self.enter()
+
+    def exit_cohorts(self, median: float) -> None:
+        """Cluster-fund entrants leave the register like firms of their size (ODD 7.7).
+
+        A cohort is an aggregate, so it loses the expected share: its count, value added and
+        product-mix numerators are multiplied by ``1 - hazard(Y_entrant / Y_med)``
+        (:func:`mfgplan.economy.rules.exit_hazard`), ``Y_entrant`` the cohort's mean VA.
+        """
+        cohorts = self.province.cohorts
+        present = cohorts.count > 0
+        if not present.any():
+            return
+        mean_va = np.where(present, cohorts.va / np.where(present, cohorts.count, 1.0), 1.0)
+        b = self.behaviour
+        hazard = rules.exit_hazard(
+            b.exit_rate, mean_va / median, b.exit_size_elasticity, period_years=1.0
+        )
+        keep = np.where(present, 1.0 - hazard, 1.0)
+        for name in ("count", "va", "sei", "hightech"):
+            setattr(cohorts, name, getattr(cohorts, name) * keep)
 
     def exit_firms(self, exits: np.ndarray, year: int) -> None:
         """Remove firms ``exits`` (slots); their open projects end and awards lapse."""

@@ -35,8 +35,7 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "firm_id": ("int64", "-", "identity, unique over the run"),
     "sector": ("int8", "-", "sector group code (index of mfgplan.inputs.sectors.SECTORS)"),
     "city": ("int8", "-", "prefecture-level city code (index of mfgplan.inputs.sectors.CITIES)"),
-    "ownership": ("int8", "-", "0 state-owned, 1 private, 2 foreign-invested"),
-    "age": ("int16", "quarters", "quarters since entry (0 for the 2015 population)"),
+    "ownership": ("int8", "-", "0 state-owned, 1 other (private and foreign-invested alike)"),
     "va_base": ("float64", "yuan/year, 2015 prices", "value added without the programme"),
     "uplift_capital": ("float64", "log points", "programme-induced capital deepening"),
     "uplift_tfp": ("float64", "log points", "programme-induced productivity"),
@@ -56,7 +55,6 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "sei_base": ("float64", "fraction", "SEI share without the programme"),
     "hightech": ("float64", "fraction", "VA share of high-tech products"),
     "hightech_base": ("float64", "fraction", "high-tech share without the programme"),
-    "quarters_below": ("int16", "quarters", "consecutive quarters below the revenue threshold"),
     "prior_support": ("bool", "-", "has received a provincial award"),
     "im_demo": ("bool", "-", "is an intelligent-manufacturing demonstration firm"),
     "it_demo": ("bool", "-", "is an IT-integration demonstration firm"),
@@ -133,18 +131,14 @@ class FirmTable:
         """Number of live firms."""
         return int(self.alive[: self.high_water].sum())
 
-    def va(
-        self, slots: np.ndarray | slice = slice(None), cnc_tfp_effect: float = 0.0
-    ) -> np.ndarray:
+    def va(self, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
         r"""Value added with the programme [yuan/year, 2015 prices].
 
-        .. math:: Y_i = Y^0_i \exp(u^K_i + u^A_i + \gamma_{IM} (c_i - c^0_i))
+        .. math:: Y_i = Y^0_i \exp(u^K_i + u^A_i)
 
         ``Y^0`` the no-programme value added, ``u^K``/``u^A`` the capital and productivity
-        uplifts of programme-induced projects and ``gamma_IM`` the productivity gain per unit of
-        extra CNC share (ODD 7.2).
+        uplifts of programme-induced projects (ODD 7.2). The extra CNC share those projects
+        bring is not a second productivity channel: the projects' productivity effect
+        (Liu & Mao 2019) is measured on the whole investment, automation included.
         """
-        log_gain = self.uplift_capital[slots] + self.uplift_tfp[slots]
-        if cnc_tfp_effect:
-            log_gain = log_gain + cnc_tfp_effect * (self.cnc[slots] - self.cnc_base[slots])
-        return self.va_base[slots] * np.exp(log_gain)
+        return self.va_base[slots] * np.exp(self.uplift_capital[slots] + self.uplift_tfp[slots])

@@ -36,6 +36,8 @@ from mfgplan.inputs.programme import Instruments
 __all__ = [
     "FIRM_INSTRUMENTS",
     "PROJECT_INSTRUMENTS",
+    "SCALED_AMOUNTS",
+    "SCALED_COUNTS",
     "SITE_INSTRUMENTS",
     "Administration",
     "FirmInstrument",
@@ -43,6 +45,7 @@ __all__ = [
     "SiteInstrument",
     "count_limit",
     "phased_count",
+    "scaled_count",
 ]
 
 #: the attribute of an instrument's rules that holds its count of awards (plan 三, 四(三))
@@ -55,6 +58,36 @@ def count_limit(rule: object) -> int | None:
         if hasattr(rule, attr):
             return int(getattr(rule, attr))
     return None
+
+
+#: instruments whose count is of firms or projects: scaled with the sample of firms. The
+#: counts of places and institutions (clusters, bases, parks, innovation centres) are not: the
+#: model has all the province's cells and sectors, and a centre serves its whole sector; their
+#: money per place is scaled instead (:data:`SCALED_AMOUNTS`).
+SCALED_COUNTS = frozenset(
+    {"intelligent_mfg_demo_award", "it_integration_demo_award", "major_project_support"}
+)
+#: instruments whose award per place or institution is scaled with the sample of firms
+SCALED_AMOUNTS = frozenset(
+    {
+        "sei_cluster_guiding_fund",
+        "intelligent_mfg_base_grant",
+        "platform_and_park_subsidy",
+        "innovation_centre_grant",
+    }
+)
+
+
+def scaled_count(count: int, sample_fraction: float, u: float) -> int:
+    """A count of the province scaled to a sample of its firms, rounded without bias.
+
+    ``floor(x) + (u < x - floor(x))`` with ``x = count * sample_fraction`` and ``u`` a uniform
+    draw: its expectation is ``x``. ``scaled_count(200, 0.25, u) = 50`` for any ``u``;
+    ``scaled_count(20, 0.27, 0.3) = 6`` and ``scaled_count(20, 0.27, 0.5) = 5``.
+    """
+    x = count * sample_fraction
+    whole = int(np.floor(x + 1e-9))
+    return whole + int(u < x - whole - 1e-9)
 
 
 def phased_count(remaining: int, years_left: int) -> int:
@@ -79,6 +112,8 @@ class Administration(Protocol):
     centres: np.ndarray
     cluster_capital: np.ndarray
     cluster_uninvested: np.ndarray
+    #: the model's firms as a fraction of the province's
+    sample: float
 
     def call(
         self,
@@ -100,6 +135,10 @@ class Administration(Protocol):
 
     def count_awards(self, name: str, year: int, n: int) -> None:
         """Count awards made."""
+        ...
+
+    def count_limit(self, name: str) -> int:
+        """Awards still allowed by the plan's count (scaled to the sample of firms)."""
         ...
 
 
@@ -178,7 +217,7 @@ class IntelligentMfgDemoAward(ProjectInstrument):
             & (f.cnc[slots] >= d.min_cnc_share)
             & (revenue >= d.min_revenue)
             & ~f.im_demo[slots]
-            & (p.awards_used[self.name] < d.total_awards),
+            & (p.count_limit(self.name) > 0),
             rules.award_amount(d.matching_rate, d.cap, investment * d.equipment_share),
         )
 
@@ -211,7 +250,7 @@ class MajorProjectSupport(ProjectInstrument):
         return (
             (investment >= m.min_investment)
             & p.sectors["priority"][p.firms.sector[slots]]
-            & (p.awards_used[self.name] < m.projects),
+            & (p.count_limit(self.name) > 0),
             np.minimum(np.full(slots.size, m.support_per_project), investment),
         )
 
@@ -252,7 +291,10 @@ class SiteInstrument:
 class SEIClusterGuidingFund(SiteInstrument):
     """Cluster guiding funds for priority-sector cells (plan 四(三)).
 
-    Each injection is meant to raise ``leverage_target`` times its size in cluster-fund capital.
+    Each injection is meant to raise ``leverage_target`` times its size in cluster-fund
+    capital; a guidance fund raises on average only ``guidance_fund_size_reached`` of its
+    target (Wei, Ang & Jia 2023: about 44%), and never less than the injection itself:
+    capital ``= injection x max(1, leverage_target x guidance_fund_size_reached)``.
     """
 
     name = "sei_cluster_guiding_fund"
@@ -268,7 +310,8 @@ class SEIClusterGuidingFund(SiteInstrument):
 
     @override
     def awarded(self, p: Administration, sector: np.ndarray, amount: float) -> None:
-        capital = amount * p.rules.sei_cluster_guiding_fund.leverage_target
+        leverage = p.rules.sei_cluster_guiding_fund.leverage_target
+        capital = amount * max(1.0, leverage * p.behaviour.guidance_fund_size_reached)
         np.add.at(p.cluster_capital, sector, capital)
         np.add.at(p.cluster_uninvested, sector, capital)
 
@@ -347,7 +390,8 @@ class InnovationCentreGrant(FirmInstrument):
         equipment = c.equipment_median * np.exp(sd * rng.standard_normal(hw))
         cand = live[f.rd_performer[live] & p.sectors["priority"][f.sector[live]] & (f.rd[live] > 0)]
         if n_now > 0 and cand.size and p.allocation[self.name].get(year, 0.0) > 0:
-            amounts = rules.award_amount(c.matching_rate, c.cap, equipment[cand])
+            # a centre's grant is the province's for one centre, scaled to the sample of firms
+            amounts = rules.award_amount(c.matching_rate, c.cap, equipment[cand]) * p.sample
             accepted = p.call(
                 self.name, amounts, n_now, np.log(f.rd[cand]), np.zeros(cand.size),
                 f.prior_support[cand], f.city[cand], np.zeros(cand.size, dtype=np.int64),

@@ -8,6 +8,11 @@ identities (ODD section 7.5) are checked by :meth:`GrantLedger.check`:
 - committed in a year never exceeds what the instrument had available that year;
 - cumulative payments never exceed the cumulative programme budget.
 
+Besides the arrays, the ledger keeps an append-only record of every payment and every lapse
+(:meth:`GrantLedger.payments`, :meth:`GrantLedger.lapses`): one entry per call of
+:meth:`GrantLedger.pay` or :meth:`GrantLedger.lapse`, naming the project row it was for (``-1``
+for lump sums), so the arrays can be checked against the movements that made them.
+
 Equity (the industrial investment fund and cluster funds) and the national R&D tax
 expenditure are separate ledgers: they are not paid from the 1 bn yuan a year.
 """
@@ -18,7 +23,35 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["GrantLedger", "LedgerError"]
+from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.sectors import SECTORS
+
+__all__ = ["LAPSE_DTYPE", "PAYMENT_DTYPE", "GrantLedger", "LedgerError", "grant_ledger"]
+
+#: one entry of the payment record: instrument index, commitment year, payment year, recipient
+#: sector, yuan paid and the project row paid for (``-1`` for lump sums)
+PAYMENT_DTYPE = np.dtype(
+    [
+        ("instrument", "int16"),
+        ("commit_year", "int16"),
+        ("pay_year", "int16"),
+        ("sector", "int16"),
+        ("yuan", "float64"),
+        ("project", "int64"),
+    ]
+)
+#: one entry of the lapse record: as :data:`PAYMENT_DTYPE`, with the year of the lapse
+LAPSE_DTYPE = np.dtype(
+    [
+        ("instrument", "int16"),
+        ("commit_year", "int16"),
+        ("lapse_year", "int16"),
+        ("sector", "int16"),
+        ("yuan", "float64"),
+        ("project", "int64"),
+    ]
+)
 
 
 class LedgerError(AssertionError):
@@ -78,6 +111,9 @@ class GrantLedger:
                     self.allocated[k, self.year_index[y]] = amount
         self._remaining = np.zeros(len(self.instruments))
         self._open_year: int | None = None
+        # append-only records of the movements: one tuple per pay() and lapse() call
+        self._payments: list[tuple[int, int, int, int, float, int]] = []
+        self._lapses: list[tuple[int, int, int, int, float, int]] = []
 
     # -- the budget of a year ------------------------------------------------------------------
 
@@ -131,26 +167,65 @@ class GrantLedger:
         self.committed[k, self.year_index[year], sector] += amount
 
     def pay(
-        self, instrument: str, commit_year: int, pay_year: int, sector: int, amount: float
+        self,
+        instrument: str,
+        commit_year: int,
+        pay_year: int,
+        sector: int,
+        amount: float,
+        *,
+        project: int = -1,
     ) -> None:
-        """Pay ``amount`` yuan in ``pay_year`` against a commitment made in ``commit_year``."""
+        """Pay ``amount`` yuan in ``pay_year`` against a commitment made in ``commit_year``.
+
+        ``project`` is the project row paid for (``-1`` for a lump sum); the payment is also
+        appended to the payment record (:meth:`payments`).
+        """
         k = self.index[instrument]
         if pay_year in self.year_index:
             self.paid[k, self.year_index[pay_year], sector] += amount
         self.paid_by_commit_year[k, self.year_index[commit_year], sector] += amount
+        self._payments.append(
+            (k, int(commit_year), int(pay_year), int(sector), float(amount), int(project))
+        )
 
     def lapse(
-        self, instrument: str, commit_year: int, sector: int, amount: float, year_now: int
+        self,
+        instrument: str,
+        commit_year: int,
+        sector: int,
+        amount: float,
+        year_now: int,
+        *,
+        project: int = -1,
     ) -> None:
         """Release a commitment that will not be paid.
 
         While the programme runs the money can be committed again by the same instrument this year.
+        ``project`` is the project row released (``-1`` for a lump sum); the lapse is also
+        appended to the lapse record (:meth:`lapses`).
         """
         k = self.index[instrument]
         self.lapsed[k, self.year_index[commit_year], sector] += amount
+        self._lapses.append(
+            (k, int(commit_year), int(year_now), int(sector), float(amount), int(project))
+        )
         if year_now in self.programme_years and self._open_year == year_now:
             self._remaining[k] += amount
             self.available[k, self.year_index[year_now]] += amount
+
+    # -- the records of movements ----------------------------------------------------------------
+
+    def payments(self) -> np.ndarray:
+        """Every payment so far, in the order made (structured array of :data:`PAYMENT_DTYPE`).
+
+        ``instrument`` is the index in :attr:`instruments`; ``project`` is ``-1`` for lump sums.
+        """
+        return np.array(self._payments, dtype=PAYMENT_DTYPE)
+
+    def lapses(self) -> np.ndarray:
+        """Every lapse so far, in the order made (structured array of :data:`LAPSE_DTYPE`)."""
+        return np.array(self._lapses, dtype=LAPSE_DTYPE)
 
     # -- identities ------------------------------------------------------------------------------
 
@@ -176,3 +251,22 @@ class GrantLedger:
         for arr in (self.committed, self.paid, self.lapsed):
             if (arr < -tolerance).any() or not np.isfinite(arr).all():
                 raise LedgerError("negative or non-finite ledger entry")
+
+
+def grant_ledger(scenario: Scenario, sample_fraction: float = 1.0) -> GrantLedger:
+    """The empty grant ledger of a scenario: every instrument, projected year and sector.
+
+    The allocations are the scenario's times ``sample_fraction`` (the model's share of the
+    province's firms), in yuan.
+    """
+    allocation = {
+        name: {year: amount * sample_fraction for year, amount in by_year.items()}
+        for name, by_year in scenario.allocation_by_year().items()
+    }
+    return GrantLedger(
+        GRANT_INSTRUMENTS,
+        list(scenario.projection_years),
+        len(SECTORS),
+        allocation,
+        scenario.programme.carryover,
+    )

@@ -57,6 +57,9 @@ class Population:
         :func:`mfgplan.inputs.sectors.city_shares`.
     n_firms
         Enterprises in the base year; the table has room for 30% more before it grows.
+    sample_fraction
+        The model's firms as a fraction of the province's: the firms are a sample of the
+        province's, so their value added and R&D add up to this fraction of the province's.
     """
 
     def __init__(
@@ -65,8 +68,10 @@ class Population:
         sectors: Mapping[str, np.ndarray],
         city_shares: np.ndarray,
         n_firms: int,
+        sample_fraction: float = 1.0,
     ) -> None:
         self.behaviour = behaviour
+        self.sample_fraction = float(sample_fraction)
         self.sectors = sectors
         self.city_shares = city_shares
         self.firms = FirmTable(int(n_firms * 1.3) + 16)
@@ -88,29 +93,38 @@ class Population:
 
         Sector and city by their shares; a lognormal size body with a Pareto tail above the
         95th percentile, scaled so that each sector's firms add up to its share of the
-        baseline's base-year industrial VA; traits; product mix and CNC offset to the
-        baseline's base-year levels; business R&D of the base year spread over the performers
-        by revenue and technology content.
+        baseline's base-year industrial VA (with a sample fraction below one, these are the
+        province's firms and the model's a simple random sample of them); traits; product mix and
+        CNC offset to the baseline's base-year levels; business R&D of the base year (times the
+        sample fraction) spread over the performers by revenue and technology content.
         """
         b = self.behaviour
         sec = self.sectors
         slots = self.firms.allocate(n)
         f = self.firms
-        f.sector[slots] = rng.choice(N_SECTORS, size=n, p=sec["firm_share"])
+        # the province's firms (a sample of them when the sample fraction is below one)
+        n_province = n if self.sample_fraction == 1.0 else round(n / self.sample_fraction)
+        sector = rng.choice(N_SECTORS, size=n_province, p=sec["firm_share"])
         f.city[slots] = rng.choice(N_CITIES, size=n, p=self.city_shares)
         f.ownership[slots] = np.where(rng.random(n) < b.soe_share, 0, 1)
         # heavy-tailed size: lognormal body, Pareto tail above the 95th percentile
-        size = rng.lognormal(0.0, b.size_sd, n)
-        cut = np.quantile(size, 0.95)
+        size = rng.lognormal(0.0, b.size_sd, n_province)
+        cut = np.quantile(size, b.size_tail_quantile)
         tail = size > cut
         size[tail] = cut * (1.0 - rng.random(tail.sum())) ** (-1.0 / b.pareto_tail_exponent)
         # scale each sector's firms to its share of base-year industrial VA
         industrial_va = baseline["industrial_va"][0]
-        va = np.zeros(n)
+        va = np.zeros(n_province)
         for s in range(N_SECTORS):
-            in_s = f.sector[slots] == s
+            in_s = sector == s
             if in_s.any():
                 va[in_s] = size[in_s] / size[in_s].sum() * sec["va_share"][s] * industrial_va
+        if n_province != n:
+            # a simple random sample of the province's firms: the same size distribution,
+            # its heavy tail included, at any sample size
+            chosen = np.sort(rng.choice(n_province, size=n, replace=False))
+            sector, va = sector[chosen], va[chosen]
+        f.sector[slots] = sector
         f.va_base[slots] = va
         self.draw_traits(slots, rng)
         # scale product mix and CNC so that province-wide levels equal the base-year baseline
@@ -126,10 +140,10 @@ class Population:
         self.apply_levels(slots)
         # R&D: business R&D of the base year spread over performers by revenue and tech content
         gdp = baseline["gdp"][0]
-        business_rd = baseline["rd_intensity"][0] * gdp * b.business_rd_share
+        business_rd = baseline["rd_intensity"][0] * gdp * b.business_rd_share * self.sample_fraction
         perf = f.rd_performer[slots]
         revenue = va / b.va_to_revenue
-        propensity = np.where(perf, 0.3 + f.hightech[slots], 0.0)
+        propensity = np.where(perf, b.rd_propensity_intercept + f.hightech[slots], 0.0)
         scale = business_rd / max((propensity * revenue).sum(), 1.0)
         f.rd_intensity_ref[slots] = propensity * scale
         f.rd[slots] = f.rd_intensity_ref[slots] * revenue
@@ -138,7 +152,9 @@ class Population:
         self.median_va = float(np.median(va))
         live = f.live_slots()
         revenue = f.va_base[live] / b.va_to_revenue
-        propensity = np.where(f.rd_performer[live], 0.3 + f.hightech[live], 0.0)
+        propensity = np.where(
+            f.rd_performer[live], b.rd_propensity_intercept + f.hightech[live], 0.0
+        )
         total = (propensity * revenue).sum()
         self.rd_scale = float(f.rd[live].sum() / total) if total > 0 else 0.0
 
@@ -147,17 +163,24 @@ class Population:
         b = self.behaviour
         n = slots.size
         f = self.firms
-        f.hurdle[slots] = np.clip(rng.normal(b.hurdle_rate_mean, b.hurdle_rate_sd, n), 0.02, 0.5)
+        f.hurdle[slots] = np.clip(
+            rng.normal(b.hurdle_rate_mean, b.hurdle_rate_sd, n),
+            b.hurdle_rate_floor,
+            b.hurdle_rate_ceiling,
+        )
         f.liquidity[slots] = rng.normal(0.0, b.liquidity_sd, n)
         f.taxable[slots] = rng.random(n) < b.taxable_share
         f.rd_performer[slots] = rng.random(n) < b.rd_performer_share
         f.claims_deduction[slots] = f.taxable[slots] & (rng.random(n) < b.super_deduction_take_up)
         s = f.sector[slots]
-        f.sei_logit[slots] = rules.logit(self.sectors["sei_mean"][s]) + rng.normal(0, 0.8, n)
+        mix_sd = b.product_mix_logit_sd
+        f.sei_logit[slots] = rules.logit(self.sectors["sei_mean"][s]) + rng.normal(0, mix_sd, n)
         f.hightech_logit[slots] = rules.logit(self.sectors["hightech_mean"][s]) + rng.normal(
-            0, 0.8, n
+            0, mix_sd, n
         )
-        f.cnc_logit[slots] = rules.logit(self.sectors["cnc_mean"][s]) + rng.normal(0, 0.5, n)
+        f.cnc_logit[slots] = rules.logit(self.sectors["cnc_mean"][s]) + rng.normal(
+            0, b.cnc_logit_sd, n
+        )
 
     def apply_levels(self, slots: np.ndarray) -> None:
         """Product mix and CNC share of ``slots`` from their latent draws and the offsets.
@@ -185,12 +208,16 @@ class Population:
         f.city[slots] = rng.choice(N_CITIES, size=n, p=self.city_shares)
         f.ownership[slots] = np.where(rng.random(n) < b.soe_share, 0, 1)
         f.va_base[slots] = (
-            b.entrant_median_revenue * b.va_to_revenue * rng.lognormal(0.0, 0.5 * b.size_sd, n)
+            b.entrant_median_revenue
+            * b.va_to_revenue
+            * rng.lognormal(0.0, b.entrant_size_sd_ratio * b.size_sd, n)
         )
         self.draw_traits(slots, rng)
         self.apply_levels(slots)
         revenue = f.va_base[slots] / b.va_to_revenue
-        propensity = np.where(f.rd_performer[slots], 0.3 + f.hightech[slots], 0.0)
+        propensity = np.where(
+            f.rd_performer[slots], b.rd_propensity_intercept + f.hightech[slots], 0.0
+        )
         f.rd_intensity_ref[slots] = propensity * self.rd_scale
         f.rd[slots] = f.rd_intensity_ref[slots] * revenue
         f.rd_base[slots] = f.rd[slots]

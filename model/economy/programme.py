@@ -18,15 +18,16 @@ from mfgplan.economy.calls import merit_score, run_call
 from mfgplan.economy.instruments import (
     FIRM_INSTRUMENTS,
     PROJECT_INSTRUMENTS,
+    SCALED_COUNTS,
     SITE_INSTRUMENTS,
     count_limit,
     phased_count,
+    scaled_count,
 )
-from mfgplan.economy.ledger import GrantLedger
+from mfgplan.economy.ledger import GrantLedger, grant_ledger
 from mfgplan.economy.record import Cohorts
 from mfgplan.economy.shared import Shared
 from mfgplan.inputs.fields import expand_yearly
-from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sectors import CITIES, SECTORS
 
@@ -36,17 +37,6 @@ N_SECTORS = len(SECTORS)
 N_CITIES = len(CITIES)
 #: index of each grant instrument in the ``instrument`` dimension
 K = {name: k for k, name in enumerate(GRANT_INSTRUMENTS)}
-
-
-def grant_ledger(scenario: Scenario) -> GrantLedger:
-    """The empty grant ledger of a scenario: every instrument, projected year and sector."""
-    return GrantLedger(
-        GRANT_INSTRUMENTS,
-        list(scenario.projection_years),
-        N_SECTORS,
-        scenario.allocation_by_year(),
-        scenario.programme.carryover,
-    )
 
 
 class ProvincialProgramme:
@@ -76,12 +66,30 @@ class ProvincialProgramme:
         self.programme_years = set(scenario.programme_years)
         self.allocation = scenario.allocation_by_year()
         self.ledger = ledger
+        #: the model's firms as a fraction of the province's (budgets and counts scale by it)
+        self.sample = shared.sample_fraction
         fund = self.config.investment_fund
-        self.fund_annual = expand_yearly(
-            fund.annual_investment, scenario.programme_years, field="annual_investment"
-        )
+        reached = self.behaviour.guidance_fund_size_reached
+        #: the investment fund's capital made available each programme year [yuan]: the
+        #: plan's annual investment times the share of its target a guidance fund raises
+        self.fund_annual = {
+            year: amount * reached * self.sample
+            for year, amount in expand_yearly(
+                fund.annual_investment, scenario.programme_years, field="annual_investment"
+            ).items()
+        }
+        #: capital the fund has still to raise: its size, reached in the same proportion [yuan]
+        self.fund_unraised = fund.size * reached * self.sample
         #: equity the investment fund can still invest [yuan]
         self.fund_remaining = 0.0
+        #: the plan's counts of awards, scaled to the sample where they count firms or projects
+        u_round = self.streams["scaling"].random(len(GRANT_INSTRUMENTS))
+        self.count_total: dict[str, int | None] = {}
+        for k, name in enumerate(GRANT_INSTRUMENTS):
+            limit = count_limit(getattr(self.rules, name))
+            if limit is not None and name in SCALED_COUNTS:
+                limit = scaled_count(limit, self.sample, float(u_round[k]))
+            self.count_total[name] = limit
         #: each project instrument's award rate as firms perceive it (updated after each call)
         self.perceived_award_probability = {
             i.name: self.behaviour.initial_award_probability for i in PROJECT_INSTRUMENTS
@@ -114,7 +122,9 @@ class ProvincialProgramme:
         """
         self.ledger.open_year(year)
         if in_programme:
-            self.fund_remaining += self.fund_annual[year]
+            raised = min(self.fund_annual[year], self.fund_unraised)
+            self.fund_unraised -= raised
+            self.fund_remaining += raised
             self.lump_sum_calls(year, t)
         share = self.rules.sei_cluster_guiding_fund.invest_share_per_year
         self.cluster_capacity = np.minimum(self.cluster_capital * share, self.cluster_uninvested)
@@ -124,8 +134,12 @@ class ProvincialProgramme:
         self.ledger.close_year(year)
 
     def count_limit(self, name: str) -> int:
-        """Awards of ``name`` still allowed by the plan's count (``10**9`` without a count)."""
-        limit = count_limit(getattr(self.rules, name))
+        """Awards of ``name`` still allowed by the plan's count (``10**9`` without a count).
+
+        Counts of firms and projects are the plan's scaled to the sample of firms
+        (:func:`scaled_count`); counts of places are the plan's.
+        """
+        limit = self.count_total[name]
         return 10**9 if limit is None else limit - self.awards_used[name]
 
     def count_awards(self, name: str, year: int, n: int) -> None:
@@ -190,7 +204,7 @@ class ProvincialProgramme:
         for instrument in SITE_INSTRUMENTS:
             name = instrument.name
             taken = getattr(self, instrument.cells)
-            amount = instrument.amount(self)
+            amount = instrument.amount(self) * self.sample
             n_now = phased_count(self.count_limit(name), years_left)
             eligible = instrument.eligible(self, cell_sector)
             cand = np.flatnonzero(eligible & (flat_va > 0) & ~taken.ravel())
@@ -251,7 +265,7 @@ class ProvincialProgramme:
         if not in_programme:
             return best, best_award, best_share
         b = self.behaviour
-        revenue = self.firms.va(slots, b.cnc_tfp_effect) / b.va_to_revenue
+        revenue = self.firms.va(slots) / b.va_to_revenue
         offers = [
             (i.name, *i.offer(self, slots, kind, investment, revenue)) for i in PROJECT_INSTRUMENTS
         ]
@@ -323,7 +337,8 @@ class ProvincialProgramme:
             instrument.awarded(self, pb.firm[win])
             rate = win.size / apps.size
             p = self.perceived_award_probability[name]
-            self.perceived_award_probability[name] = 0.5 * p + 0.5 * rate
+            w = self.behaviour.award_belief_weight
+            self.perceived_award_probability[name] = (1.0 - w) * p + w * rate
 
     def _award_projects(self, name: str, rows: np.ndarray, year: int, t: int) -> None:
         """Commit the awards of project rows ``rows`` and pay their upfront share."""
@@ -338,7 +353,7 @@ class ProvincialProgramme:
             pb.award_quarter[r] = t
             upfront = rule.upfront_share * amount
             if upfront > 0:
-                self.ledger.pay(name, year, year, sector, upfront)
+                self.ledger.pay(name, year, year, sector, upfront, project=int(r))
                 pb.paid[r] = upfront
         self.firms.prior_support[pb.firm[rows]] = True
         k = K[name]
@@ -373,7 +388,7 @@ class ProvincialProgramme:
             return feasible, equity, guarantee
         # loan guarantees for SMEs: guaranteed borrowing on top of capacity
         g = self.rules.loan_guarantee_subsidy
-        revenue = f.va(slots, b.cnc_tfp_effect) / b.va_to_revenue
+        revenue = f.va(slots) / b.va_to_revenue
         eligible = (
             need
             & (revenue <= g.max_revenue)
@@ -420,7 +435,7 @@ class ProvincialProgramme:
         rule = self.rules.first_of_kind_equipment_subsidy
         b = self.behaviour
         f = self.firms
-        n = int(rng.poisson(rule.candidates_per_year / 4.0))
+        n = int(rng.poisson(rule.candidates_per_year * self.sample / 4.0))
         z = rng.standard_normal(n)
         u_sale = rng.random(n)
         u_buyer = rng.random(n)
@@ -469,9 +484,9 @@ class ProvincialProgramme:
                         self.recorder.additional[k, yi] += 1
         extra = sold1 & ~sold0
         if extra.any():
+            # an additional sale adds its value added to the maker's year, once
             m = maker[extra]
-            gain = np.log1p(price[extra] * b.va_to_revenue / f.va(m, b.cnc_tfp_effect))
-            np.add.at(f.pending_tfp, m, gain)
+            np.add.at(self.recorder.one_off_va, f.sector[m], price[extra] * b.va_to_revenue)
             f.hightech[m] += b.hightech_upgrade_step * (1.0 - f.hightech[m])
 
     # -- cluster funds: entry ------------------------------------------------------------------
@@ -522,7 +537,9 @@ class ProvincialProgramme:
             for r in open_[due <= t]:
                 rest = float(pb.award[r] - pb.paid[r])
                 name = GRANT_INSTRUMENTS[int(pb.instrument[r])]
-                self.ledger.pay(name, int(pb.award_year[r]), year, int(pb.sector[r]), rest)
+                self.ledger.pay(
+                    name, int(pb.award_year[r]), year, int(pb.sector[r]), rest, project=int(r)
+                )
                 pb.paid[r] = pb.award[r]
                 pb.closed[r] = True
         if self.scheduled:
@@ -546,6 +563,7 @@ class ProvincialProgramme:
         for row, amount in zip(rows[open_award], rest[open_award], strict=True):
             k = int(pb.instrument[row])
             self.ledger.lapse(
-                GRANT_INSTRUMENTS[k], int(pb.award_year[row]), int(pb.sector[row]), amount, year
-            )
+                GRANT_INSTRUMENTS[k], int(pb.award_year[row]), int(pb.sector[row]), amount, year,
+                project=int(row),
+            )  # fmt: skip
         pb.closed[rows] = True

@@ -54,6 +54,9 @@ class ReplicateRecord:
     deadweight_projects: np.ndarray
     #: the grant ledger (committed, paid, lapsed per instrument, year, sector)
     ledger: GrantLedger
+    #: the model's firms as a fraction of the province's: money, counts and R&D above are in
+    #: model units (divide by this for the province)
+    sample_fraction: float = 1.0
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -88,12 +91,16 @@ class Recorder:
         The grant ledger (recorded as it is at the end of the run).
     key_area
         Sectors that count in the key-area CNC rate [sector] (bool).
-    cnc_tfp_effect
-        Productivity per unit of extra CNC share (value added with the programme).
+    sample_fraction
+        The model's firms as a fraction of the province's (kept with the record).
     """
 
     def __init__(
-        self, years: np.ndarray, ledger: GrantLedger, key_area: np.ndarray, cnc_tfp_effect: float
+        self,
+        years: np.ndarray,
+        ledger: GrantLedger,
+        key_area: np.ndarray,
+        sample_fraction: float = 1.0,
     ) -> None:
         n_years = len(years)
         n_k = len(GRANT_INSTRUMENTS)
@@ -120,9 +127,9 @@ class Recorder:
             additional_projects=z((n_k, n_years)),
             deadweight_projects=z((n_k, n_years)),
             ledger=ledger,
+            sample_fraction=float(sample_fraction),
         )
         self.key_area = key_area
-        self.cnc_tfp_effect = cnc_tfp_effect
         #: awards made, additional and deadweight awarded projects [instrument, year]
         self.awards = self.record.awards
         self.additional = self.record.additional_projects
@@ -132,6 +139,9 @@ class Recorder:
         #: equity invested this year so far by the investment fund and the cluster funds, yuan
         self.fund_year = 0.0
         self.cluster_year = 0.0
+        #: value added of one-off sales this year in the actual world [sector], yuan: the
+        #: additional first-of-a-kind sets (a sale adds to the year's VA once, not for ever)
+        self.one_off_va = np.zeros(N_SECTORS)
 
     def record_year(self, yi: int, firms: FirmTable, cohorts: Cohorts) -> None:
         """Annual aggregates of both worlds at the end of year index ``yi``."""
@@ -139,11 +149,14 @@ class Recorder:
         f = firms
         live = f.live_slots()
         sector = f.sector[live]
-        va1 = f.va(live, self.cnc_tfp_effect)
+        va1 = f.va(live)
         va0 = f.va_base[live]
-        rec.va_actual[yi] = np.bincount(sector, weights=va1, minlength=N_SECTORS) + cohorts.va
+        one_off = self.one_off_va
+        rec.va_actual[yi] = (
+            np.bincount(sector, weights=va1, minlength=N_SECTORS) + cohorts.va + one_off
+        )
         rec.va_baseline[yi] = np.bincount(sector, weights=va0, minlength=N_SECTORS)
-        total1 = va1.sum() + cohorts.va.sum()
+        total1 = va1.sum() + cohorts.va.sum() + one_off.sum()
         total0 = va0.sum()
         rec.sei_actual[yi] = ((va1 * f.sei[live]).sum() + cohorts.sei.sum()) / total1
         rec.sei_baseline[yi] = (va0 * f.sei_base[live]).sum() / total0
@@ -162,3 +175,4 @@ class Recorder:
         rec.cluster_equity[yi] = self.cluster_year
         self.fund_year = 0.0
         self.cluster_year = 0.0
+        self.one_off_va = np.zeros(N_SECTORS)

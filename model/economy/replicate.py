@@ -49,12 +49,15 @@ def simulate_replicate(
     replicate: int,
     n_firms: int,
     *,
+    province_firms: int | None = None,
     firm_dynamics: type[FirmDynamics] = FirmDynamics,
 ) -> tuple[dict[str, np.ndarray], ReplicateRecord]:
     """Run replicate ``replicate``: draw its baseline path, run the economy on it.
 
-    Returns the baseline path ``{indicator: array over years base..horizon}`` and the
-    economy's annual record (both worlds).
+    ``n_firms`` enterprises stand for the province's ``province_firms`` (default: the model is
+    the whole province; see :class:`~mfgplan.economy.economy.ManufacturingEconomy`). Returns
+    the baseline path ``{indicator: array over years base..horizon}`` and the economy's annual
+    record (both worlds).
     """
     seed = replicate_seed(root_seed, replicate)
     path_seed, model_seed = seed.spawn(2)
@@ -63,6 +66,7 @@ def simulate_replicate(
     paths = source.simulate_paths(years, 1, rng)
     baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
     model = ManufacturingEconomy(
-        scenario, baseline, model_seed, n_firms, firm_dynamics=firm_dynamics
-    )
+        scenario, baseline, model_seed, n_firms, province_firms=province_firms,
+        firm_dynamics=firm_dynamics,
+    )  # fmt: skip
     return baseline, model.run()

@@ -42,6 +42,10 @@ class Shared:
     population: Population
     projects: ProjectBook
     recorder: Recorder
+    #: the model's firms as a fraction of the province's (``n_firms / province_firms``): the
+    #: province's budgets, firm-level award counts and first-of-a-kind sets are scaled by it,
+    #: so that a smaller population is a smaller sample of the same province (ODD 5)
+    sample_fraction: float = 1.0
 
     @property
     def firms(self) -> FirmTable:

@@ -40,7 +40,8 @@ class Behaviour(Frozen):
         description="Depreciation of the capital a project adds.", ge=0.0, le=0.1,
     )  # fmt: skip
     idiosyncratic_sd: float = P(
-        0.06, units="log points per quarter", source="assumption; Zou (2019) range 0.04-0.15",
+        0.06, units="log points per year (sd/2 each quarter)",
+        source="assumption; Zou (2019) range 0.04-0.15",
         prior=(0.04, 0.15),
         description="Sd of firms' idiosyncratic VA growth shocks (Gibrat).", ge=0.0, le=0.5,
     )  # fmt: skip
@@ -60,15 +61,12 @@ class Behaviour(Frozen):
         prior=(0.22, 0.28),
         description="Value-added ratio used to turn VA into revenue.", ge=0.05, le=0.8,
     )  # fmt: skip
-    revenue_threshold: Money = P(
-        2e7, units="yuan per year", source="NBS above-scale threshold since 2011",
-        description="Revenue above which a firm is counted as above-scale.",
-    )  # fmt: skip
     # -- investment projects
     project_arrival_rate: float = P(
         0.12, units="1/quarter", source="assumption (range 0.06-0.2; calibrate to incidence)",
         prior=(0.06, 0.2),
-        description="Probability a firm without a live project draws one in a quarter.",
+        description="Probability a live firm draws an investment opportunity in a quarter "
+        "(whether or not a project of it is under way).",
         ge=0.0, le=1.0,
     )  # fmt: skip
     project_size_log_mean: float = P(
@@ -89,7 +87,8 @@ class Behaviour(Frozen):
     hurdle_rate_mean: float = P(
         0.13, units="1/year (real)", source="Poterba & Summers (1995); Jagannathan et al. (2016)",
         prior=(0.08, 0.18),
-        description="Mean required return; SOEs 3 pp lower, foreign 1 pp lower.", ge=0.0, le=0.5,
+        description="Mean required return of firms (the same for every ownership).",
+        ge=0.0, le=0.5,
     )  # fmt: skip
     hurdle_rate_sd: float = P(
         0.04, units="1/year", source="Jagannathan et al. (2016)",
@@ -159,7 +158,7 @@ class Behaviour(Frozen):
     borrowing_capacity_private: float = P(
         0.5, units="yuan per yuan of capital", source="assumption (lambda_B, range 0.3-1.0)",
         prior=(0.3, 0.8),
-        description="Funds a private or foreign firm can raise relative to its capital.",
+        description="Funds a non-state firm can raise relative to its capital.",
         ge=0.0, le=3.0,
     )  # fmt: skip
     liquidity_sd: float = P(
@@ -206,11 +205,6 @@ class Behaviour(Frozen):
         0.01, units="fraction of remaining gap per quarter", source="Battisti & Stoneman (2005)",
         prior=(0.0, 0.02),
         description="delta_0: autonomous within-firm CNC diffusion.", ge=0.0, le=0.2,
-    )  # fmt: skip
-    cnc_tfp_effect: float = P(
-        0.10, units="log TFP per unit CNC share", source="Liu & Ren (2025), range 0-0.2",
-        prior=(0.0, 0.2),
-        description="gamma_IM: productivity gain per unit rise of the CNC share.", ge=0.0, le=1.0,
     )  # fmt: skip
     demonstration_effect: float = P(
         0.02, units="1/quarter per demo firm per 100 cluster firms", source="wide prior 0-0.05",
@@ -321,7 +315,7 @@ class Behaviour(Frozen):
     soe_share: float = P(
         0.10, units="fraction of firms", source="assumption",
         prior=(0.05, 0.15),
-        description="Share of state-owned firms (foreign-invested: another 10%, assumption).",
+        description="Share of state-owned firms (the others are not told apart).",
         ge=0.0, le=1.0,
     )  # fmt: skip
     fund_entry_effect: float = P(
@@ -329,6 +323,19 @@ class Behaviour(Frozen):
         prior=(0.2, 1.0),
         description="Entry response to cluster-fund capital relative to the cluster's VA.",
         ge=0.0, le=10.0,
+    )  # fmt: skip
+    guidance_fund_size_reached: float = P(
+        0.44, units="fraction of target fund size",
+        source=(
+            "Wei, Ang & Jia (2023): government guidance funds raise on average about 44% of "
+            "their target size; 26% reach it"
+        ),
+        prior=(0.2, 1.0),
+        description=(
+            "Share of its target size a government-guided fund raises: the investment fund's "
+            "capital and the cluster funds' leverage."
+        ),
+        ge=0.0, le=1.0,
     )  # fmt: skip
     guarantee_capacity_uplift: float = P(
         0.3, units="fraction of borrowing capacity",
@@ -348,6 +355,72 @@ class Behaviour(Frozen):
         prior=(0.3, 0.8),
         description="Sd of the log new R&D equipment of an innovation centre around its median.",
         ge=0.0, le=3.0,
+    )  # fmt: skip
+
+    # -- fixed assumptions of the firm rules (not calibrated: no prior)
+    size_tail_quantile: float = P(
+        0.95, units="quantile", source="assumption (Axtell 2001: a Pareto upper tail)",
+        description="Quantile of the lognormal size body above which sizes follow the Pareto "
+        "tail.", ge=0.5, le=1.0,
+    )  # fmt: skip
+    entrant_size_sd_ratio: float = P(
+        0.5, units="fraction of size_sd", source="assumption (entrants are more alike)",
+        description="Sd of entrants' log size relative to the incumbents' size_sd.",
+        ge=0.0, le=2.0,
+    )  # fmt: skip
+    hurdle_rate_floor: float = P(
+        0.02, units="1/year", source="assumption",
+        description="Lowest hurdle rate a firm draws (draws are clipped).", ge=0.0, le=0.2,
+    )  # fmt: skip
+    hurdle_rate_ceiling: float = P(
+        0.5, units="1/year", source="assumption",
+        description="Highest hurdle rate a firm draws (draws are clipped).", ge=0.05, le=1.0,
+    )  # fmt: skip
+    product_mix_logit_sd: float = P(
+        0.8, units="log-odds", source="assumption",
+        description="Sd of a firm's SEI and high-tech shares around its sector's mean, on the "
+        "logit scale.", ge=0.0, le=3.0,
+    )  # fmt: skip
+    cnc_logit_sd: float = P(
+        0.5, units="log-odds", source="assumption",
+        description="Sd of a firm's CNC share around its sector's mean, on the logit scale.",
+        ge=0.0, le=3.0,
+    )  # fmt: skip
+    rd_propensity_intercept: float = P(
+        0.3, units="-", source="assumption",
+        description="R&D of a performer is spread in proportion to revenue x (this + its "
+        "high-tech share).", ge=0.0, le=5.0,
+    )  # fmt: skip
+    max_arrival_probability: float = P(
+        0.95, units="1/quarter", source="assumption (a probability below one)",
+        description="Cap on a firm's quarterly probability of an intelligent-equipment project "
+        "with the hazard boosts.", ge=0.0, le=1.0,
+    )  # fmt: skip
+    retrofit_cnc_weight: float = P(
+        0.5, units="fraction of an intelligent project's CNC gain", source="assumption",
+        description="CNC gain of a completed retrofit project relative to an intelligent-"
+        "equipment project of the same size.", ge=0.0, le=1.0,
+    )  # fmt: skip
+    cnc_full_size_ratio: float = P(
+        0.15, units="investment / capital",
+        source="assumption (the median project size, Cooper & Haltiwanger 2006)",
+        description="Project size at and above which a project brings its full CNC gain "
+        "(smaller ones in proportion).", ge=0.01, le=2.0,
+    )  # fmt: skip
+    award_belief_weight: float = P(
+        0.5, units="-", source="assumption (adaptive expectations)",
+        description="Weight of the last call's funded share in a firm's perceived award "
+        "probability: pi <- (1 - w) pi + w funded share.", ge=0.0, le=1.0,
+    )  # fmt: skip
+    exit_size_elasticity: float = P(
+        -0.3, units="-", source="assumption (larger firms exit less, as in most firm data)",
+        description="Elasticity of the exit hazard with respect to size relative to the median.",
+        ge=-3.0, le=0.0,
+    )  # fmt: skip
+    reference_adoption_probability: float = P(
+        0.5, units="probability", source="assumption",
+        description="Adoption probability at which the investment elasticity is read off the "
+        "logit (sets the logit scale).", ge=0.01, le=0.99,
     )  # fmt: skip
 
     @model_validator(mode="after")

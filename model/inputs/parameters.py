@@ -48,6 +48,15 @@ class Scenario(Frozen):
         description="Parameter file from mfgplan calibrate (path relative to the scenario "
         "file): replicates draw their behavioural parameters from its sample.",
     )
+    counterfactual: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="Scenario file (path relative to the file that names it) whose programme "
+        "is the world this one is measured against: the pre-plan policy mix continuing "
+        "(scenarios/pre-plan.yaml). Only its programme block is used; behaviour, national "
+        "policy and firms stay this scenario's. Empty: no provincial programme at all.",
+    )
     seed: int = P(
         20160114, units="-", source="convention", description="Root random seed.", ge=0,
         le=2**63 - 1,

@@ -21,6 +21,7 @@ from mfgplan.inputs.fields import (
     SelectionRule,
     YearlyFraction,
     YearlyMoney,
+    expand_yearly,
 )
 
 __all__ = [
@@ -426,6 +427,14 @@ class Programme(Frozen):
     instruments: Instruments = Instruments()
     investment_fund: InvestmentFund = InvestmentFund()
 
+    def without_money(self) -> Programme:
+        """The same programme with no budget, no allocation and no investment fund."""
+        zero = Allocation(**dict.fromkeys(GRANT_INSTRUMENTS, 0.0))
+        fund = self.investment_fund.model_copy(update={"size": 0.0, "annual_investment": 0.0})
+        return self.model_copy(
+            update={"annual_budget": 0.0, "allocation": zero, "investment_fund": fund}
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # National policy (not from the provincial budget)
@@ -444,15 +453,23 @@ class NationalPolicy(Frozen):
     corporate_income_tax_rate: Fraction = P(
         0.25, units="fraction", source="Enterprise Income Tax Law", description="Standard CIT."
     )
-    hnte_tax_rate: Fraction = P(
-        0.15,
-        units="fraction",
-        source="Enterprise Income Tax Law art. 28",
-        description="CIT of certified high and new technology enterprises.",
-    )
     counterfactual_rd_super_deduction_rate: Fraction = P(
         0.5,
         units="fraction of expensed R&D",
         source="national rule in force in 2015 (Caishui [2015] 119)",
-        description="The deduction in the no-programme world that every run is compared with.",
+        description="The deduction in force in the base year: the national rule the "
+        "statistical baseline's trends were made under.",
     )
+
+    def base_year_rules(self) -> NationalPolicy:
+        """These rules with the base year's super-deduction in every year."""
+        return self.model_copy(
+            update={"rd_super_deduction_rate": self.counterfactual_rd_super_deduction_rate}
+        )
+
+    def changes_rules(self, years: range) -> bool:
+        """Whether the super-deduction differs from the base year's in any of ``years``."""
+        schedule = expand_yearly(
+            self.rd_super_deduction_rate, years, field="rd_super_deduction_rate"
+        )
+        return any(v != self.counterfactual_rd_super_deduction_rate for v in schedule.values())

@@ -13,18 +13,25 @@ states only what differs.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from mfgplan.files import InputFileError, read_bounded
-from mfgplan.inputs.parameters import Inconsistency, Scenario, allocation_warnings
+from mfgplan.inputs.parameters import Scenario, allocation_warnings
+from mfgplan.inputs.problems import (
+    Problem,
+    ScenarioError,
+    cross_field_problems,
+    placed,
+    problems_of,
+)
+from mfgplan.inputs.programme import Programme
 from mfgplan.inputs.sample import ParameterFileError, ParameterSample, load_parameter_file
 
 __all__ = [
@@ -47,29 +54,6 @@ MAX_CHAIN = 10
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file."""
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        """The problem in one line: ``file[:line]: field: message`` (field ``(file)`` if none)."""
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field or '(file)'}: {self.message}"
-
-
-class ScenarioError(Exception):
-    """A scenario file (or its baseline chain) is not valid; ``problems`` lists why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
 class ResolvedScenario:
     """A validated scenario with where it came from."""
 
@@ -82,6 +66,13 @@ class ResolvedScenario:
     parameters: ParameterSample | None = None
     #: what is legal but probably not meant (budget left unallocated), ``file:line`` placed
     warnings: tuple[Problem, ...] = ()
+    #: the programme of the scenario named by ``counterfactual:`` (the world the scenario is
+    #: measured against), or None for no provincial programme at all
+    counterfactual: Programme | None = None
+    #: the file it came from
+    counterfactual_path: Path | None = None
+    #: where each dotted key was written: ``{key: (file, line)}``
+    where: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def explicit_behaviour(self) -> frozenset[str]:
@@ -96,6 +87,7 @@ class ResolvedScenario:
             "path": str(self.path),
             "chain": [str(p) for p in self.chain],
             "sha256": self.sha256,
+            "counterfactual": str(self.counterfactual_path) if self.counterfactual_path else None,
             "calibration": (
                 {
                     "file": str(self.parameters.path),
@@ -108,21 +100,53 @@ class ResolvedScenario:
             ),
         }
 
-    def to_yaml(self, calibration_ref: str | None = None) -> str:
+    @property
+    def own_counterfactual(self) -> bool:
+        """Whether the scenario's programme is its counterfactual's (the pre-plan mix's is)."""
+        return self.counterfactual is not None and self.counterfactual == self.scenario.programme
+
+    def to_yaml(
+        self, calibration_ref: str | None = None, counterfactual_ref: str | None = None
+    ) -> str:
         """The resolved scenario with every default filled in (loads back to an equal one).
 
-        ``calibration_ref`` replaces the ``calibration`` path (a run folder keeps a copy of the
-        parameter file beside the resolved scenario).
+        ``calibration_ref`` and ``counterfactual_ref`` replace the ``calibration`` and
+        ``counterfactual`` paths (a run folder keeps a copy of the parameter file and of the
+        counterfactual beside the resolved scenario); without them the counterfactual is named
+        by its absolute path.
         """
         data = scenario_document(self.scenario)
         data.pop("baseline", None)
         if calibration_ref is not None:
             data["calibration"] = calibration_ref
+        if counterfactual_ref is not None:
+            data["counterfactual"] = counterfactual_ref
+        elif self.counterfactual_path is not None:
+            data["counterfactual"] = str(self.counterfactual_path)
         header = (
             f"# Resolved scenario: {self.scenario.title}\n"
             f"# from {' <- '.join(str(p) for p in self.chain)}\n"
             f"# sha256 {self.sha256}\n"
         )
+        return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+    def counterfactual_yaml(self, own_name: str) -> str | None:
+        """A scenario file of the counterfactual programme alone, named ``own_name``.
+
+        Its programme block is all a run uses of it; it is its own counterfactual. None for a
+        scenario without a counterfactual.
+        """
+        if self.counterfactual is None or self.counterfactual_path is None:
+            return None
+        s = self.scenario
+        data = {
+            "title": f"Counterfactual of {s.title}",
+            "counterfactual": own_name,
+            "base_year": s.base_year,
+            "horizon": s.horizon,
+            "programme": self.counterfactual.model_dump(mode="json"),
+        }
+        header = f"# The counterfactual programme of {s.title}, from {self.counterfactual_path}\n"
         return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -292,10 +316,13 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _resolve_baseline(path: Path, ref: Any, line: int | None) -> Path:
+    return _resolve_reference(path, ref, line, "baseline")
+
+
+def _resolve_reference(path: Path, ref: Any, line: int | None, key: str) -> Path:
+    """The scenario file ``ref`` that ``path`` names under ``key`` (``.yaml`` may be left off)."""
     if not isinstance(ref, str) or not ref.strip():
-        raise ScenarioError(
-            [Problem(str(path), line, "baseline", "must be the name of a scenario file")]
-        )
+        raise ScenarioError([Problem(str(path), line, key, "must be the name of a scenario file")])
     try:
         candidate = (path.parent / ref).resolve()
         if not candidate.exists() and candidate.suffix not in (".yaml", ".yml"):
@@ -303,12 +330,10 @@ def _resolve_baseline(path: Path, ref: Any, line: int | None) -> Path:
         found = candidate.exists()
     except (ValueError, OSError):  # a NUL byte, a name too long for the file system
         raise ScenarioError(
-            [Problem(str(path), line, "baseline", f"{ref!r} is not a usable file name")]
+            [Problem(str(path), line, key, f"{ref!r} is not a usable file name")]
         ) from None
     if not found:
-        raise ScenarioError(
-            [Problem(str(path), line, "baseline", f"baseline scenario {ref!r} not found")]
-        )
+        raise ScenarioError([Problem(str(path), line, key, f"{key} scenario {ref!r} not found")])
     return candidate
 
 
@@ -364,150 +389,56 @@ def _load_chain(
     return merged, where, tuple(chain)
 
 
-# ------------------------------------------------------------------------------------------------
-# validation errors -> problems
-# ------------------------------------------------------------------------------------------------
-
-
-def _model_at(location: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model holding the field at ``location`` (for key suggestions)."""
-    model: type[BaseModel] = Scenario
-    for part in location[:-1]:
-        info = model.model_fields.get(str(part))
-        if info is None or not isinstance(info.annotation, type):
-            return None
-        if not issubclass(info.annotation, BaseModel):
-            return None
-        model = info.annotation
-    return model
-
-
-def _message(err: dict[str, Any]) -> str:
-    kind = err.get("type", "")
-    loc = err.get("loc", ())
-    if kind == "extra_forbidden":
-        model = _model_at(tuple(loc))
-        msg = "unknown key"
-        if model is not None:
-            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
-            if close:
-                msg += f"; did you mean {close[0]!r}?"
-            else:
-                msg += f" (valid keys: {', '.join(sorted(model.model_fields))})"
-        return msg
-    if kind == "missing":
-        return "required field is missing"
-    text = str(err.get("msg", "invalid value"))
-    text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if "input" in err and loc and kind not in ("model_type", "dict_type") and "got" not in text:
-        shown = repr(err["input"])
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
-        text += f" (got {shown})"
-    return text
-
-
-def _placed(fld: str, message: str, file: str, where: dict[str, tuple[str, int]]) -> Problem:
-    """A problem of field ``fld``, placed where the field (or its nearest key) is written."""
-    located: tuple[str, int] | None = None
-    probe = fld
-    while probe and located is None:
-        located = where.get(probe)
-        probe = probe.rpartition(".")[0]
-    src, line = located if located else (file, None)
-    return Problem(src, line, fld, message)
-
-
-def _overlaps(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
-
-
-def _without(document: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """The document with each field (a dotted path) removed, so it takes its default."""
-    out = _merge({}, document)
-    for fld in fields:
-        parts = fld.split(".")
-        while parts:
-            node: Any = out
-            for part in parts[:-1]:
-                node = node.get(part) if isinstance(node, dict) else None
-            key = parts[-1]
-            keys = [key, int(key)] if key.isdigit() else [key]
-            if isinstance(node, dict) and any(k in node for k in keys):
-                for k in keys:
-                    node.pop(k, None)
-                break
-            parts = parts[:-1]
-    return out
-
-
-def _cross_field_problems(
-    document: dict[str, Any], invalid: list[str], file: str, where: dict[str, tuple[str, int]]
-) -> list[Problem]:
-    """The cross-field problems of a document whose fields ``invalid`` are bad.
-
-    The bad fields are set aside (they take their defaults) and the rest is validated with the
-    cross-field rules collected, not raised; a rule that read a bad field says nothing (the
-    field's own problem explains it). So a file's problems come in one pass.
-    """
-    pruned = _without(document, invalid)
-    found: list[Inconsistency] = []
-    try:
-        Scenario.model_validate(pruned, context={"consistency": found})
-    except (ValidationError, ValueError, TypeError):
-        return []
-    return [
-        _placed(p.field, p.message, file, where)
-        for p in found
-        if not any(_overlaps(i, bad) for i in p.inputs for bad in invalid)
-    ]
-
-
-def _problems(err: ValidationError, file: str, where: dict[str, tuple[str, int]]) -> list[Problem]:
-    problems = []
-    seen: set[str] = set()
-    for e in err.errors():
-        # drop pydantic's union-branch labels ("function-after[...]", "constrained-float",
-        # "dict[...]", "int"); field names never contain brackets or hyphens
-        loc = tuple(
-            str(p)
-            for p in e.get("loc", ())
-            if not any(c in str(p) for c in "[(-") and str(p) not in ("int", "float", "str")
-        )
-        e = {**e, "loc": loc}
-        fld = ".".join(loc)
-        message = _message(dict(e))
-        entries = [(fld, message)]
-        if not fld and ":" in message.split(" ")[0]:
-            # model-level checks give one line per problem, each naming its field first:
-            # "programme.allocation: ..."
-            entries = [
-                (f.strip(), m) for f, _, m in (line.partition(": ") for line in message.split("\n"))
-            ]
-        for fld, message in entries:
-            if fld in seen:  # one message per field (the first union branch explains best)
-                continue
-            seen.add(fld)
-            problems.append(_placed(fld, message, file, where))
-    # a union (a value, or a mapping of values by year) fails in every branch: keep the
-    # deepest explanation of a field and drop the shallower "expected ..., got dict"
-    fields = [p.field for p in problems]
-    return [
-        p for p in problems if not p.field or not any(f.startswith(p.field + ".") for f in fields)
-    ]
-
-
 def load_scenario(path: str | Path) -> ResolvedScenario:
-    """Read, merge and validate a scenario file; raise :class:`ScenarioError` if not valid."""
-    path = Path(path)
+    """Read, merge and validate a scenario file; raise :class:`ScenarioError` if not valid.
+
+    The scenario named by ``counterfactual:`` is loaded too (its programme block is kept in
+    :attr:`ResolvedScenario.counterfactual`); a scenario may name itself.
+    """
+    resolved = _load(Path(path))
+    cf_path, cf_programme = _load_counterfactual(resolved)
+    if cf_path is None:
+        return resolved
+    # the run depends on the counterfactual's programme, so the hash does too
+    canonical = json.dumps(
+        [resolved.sha256, cf_programme.model_dump(mode="json")], sort_keys=True, ensure_ascii=False
+    )
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return replace(
+        resolved, sha256=digest, counterfactual=cf_programme, counterfactual_path=cf_path
+    )
+
+
+def _load_counterfactual(resolved: ResolvedScenario) -> tuple[Path | None, Programme | None]:
+    """The file and programme named by ``counterfactual:`` (relative to the file naming it)."""
+    scenario = resolved.scenario
+    if scenario.counterfactual is None:
+        return None, None
+    where = resolved.where
+    file, line = where.get("counterfactual", (str(resolved.path), None))  # type: ignore[assignment]
+    target = _resolve_reference(Path(file), scenario.counterfactual, line, "counterfactual")
+    if target == resolved.path.resolve():
+        return target, scenario.programme
+    try:
+        other = _load(target)
+    except ScenarioError as err:
+        first = err.problems[0]
+        raise ScenarioError(
+            [Problem(file, line, "counterfactual", f"{target.name} is not valid: {first}")]
+        ) from None
+    return target, other.scenario.programme
+
+
+def _load(path: Path) -> ResolvedScenario:
+    """Read, merge and validate one scenario file (without its counterfactual)."""
     document, where, chain = _load_chain(path)
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as err:
-        problems = _problems(err, str(path), where)
+        problems = problems_of(err, str(path), where)
         invalid = [p.field for p in problems if p.field]
         if invalid and all(e.get("loc") for e in err.errors()):
-            problems += _cross_field_problems(document, invalid, str(path), where)
+            problems += cross_field_problems(document, invalid, str(path), where)
         raise ScenarioError(sorted(problems, key=_order)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         raise ScenarioError([Problem(str(path), None, "", f"invalid scenario ({err})")]) from None
@@ -519,9 +450,11 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     warnings = tuple(
-        _placed(w.field, w.message, str(path), where) for w in allocation_warnings(scenario)
+        placed(w.field, w.message, str(path), where) for w in allocation_warnings(scenario)
     )
-    return ResolvedScenario(scenario, path, chain, document, digest, parameters, warnings)
+    return ResolvedScenario(
+        scenario, path, chain, document, digest, parameters, warnings, where=where
+    )
 
 
 def _order(problem: Problem) -> tuple[str, int, str]:

@@ -140,7 +140,12 @@ def sector_arrays() -> dict[str, np.ndarray]:
         "equipment_maker": np.array([s.equipment_maker for s in SECTORS]),
         "tier": np.array([TIER_CODES[s.tier] for s in SECTORS], dtype=np.int8),
         "priority": np.array([s.tier in ("advantage", "growth", "nurtured") for s in SECTORS]),
-        "sei_eligible": np.array([s.sei_mean >= 0.3 for s in SECTORS]),
+        # where firm-level upgrading can raise a product share (assumption): SEI products in
+        # the plan's advantage, growth and nurtured sectors (section 二, the province's
+        # emerging industries), high-tech products in manufacturing; mining and utilities
+        # move the shares only through their weight in industrial VA (composition)
+        "sei_eligible": np.array([s.tier in ("advantage", "growth", "nurtured") for s in SECTORS]),
+        "hightech_eligible": np.array([s.manufacturing for s in SECTORS]),
     }
 
 

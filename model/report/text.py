@@ -112,10 +112,14 @@ def target_lines(targets: pd.DataFrame) -> list[str]:
 def effect_lines(effects: pd.DataFrame) -> list[str]:
     """The programme's effect per target indicator: median and 90% band.
 
-    The effect is the paired difference from the same replicate without the programme.
+    The effect is the paired difference from the same replicate's counterfactual (the
+    scenario's ``counterfactual:``, the pre-plan policy mix; ODD 7.8).
     """
     year = int(effects["year"].iloc[0])
-    lines = [f"  the programme's effect in {year} (paired with no programme, 90% band):"]
+    lines = [
+        f"  the programme's effect in {year} (paired with its counterfactual, the pre-plan "
+        "policy mix; 90% band):"
+    ]
     width = max(len(LABELS[i]) for i in effects["indicator"])
     for r in effects.itertuples(index=False):
         lines.append(

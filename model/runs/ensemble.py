@@ -16,6 +16,7 @@ import xarray as xr
 
 from mfgplan.calibration.forecast import BaselineFit
 from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.programme import Programme
 from mfgplan.inputs.sample import ParameterSample
 from mfgplan.parallel import Failure, batches, map_tasks
 from mfgplan.runs.job import EnsembleJob, Outcome, resolve_job, run_batch
@@ -108,6 +109,7 @@ def run_ensemble(
     scheduler: str | None = None,
     parameters: ParameterSample | None = None,
     explicit: frozenset[str] = frozenset(),
+    counterfactual: Programme | None = None,
 ) -> xr.Dataset:
     """Run replicates of ``scenario`` and return the labelled results dataset.
 
@@ -129,13 +131,16 @@ def run_ensemble(
     parameters, explicit
         The calibrated sample replicates draw their behavioural parameters from, and the
         parameters the scenario sets itself (see :func:`replicate_scenario`).
+    counterfactual
+        The programme the scenario is measured against (None: no provincial programme).
 
     Failed replicates are left out of the dataset and listed in ``ds.encoding["failures"]``;
     :class:`EnsembleFailedError` if every replicate fails.
     """
     job = resolve_job(
-        scenario, seed=seed, fit=fit, n_firms=n_firms, parameters=parameters, explicit=explicit
-    )
+        scenario, seed=seed, fit=fit, n_firms=n_firms, parameters=parameters, explicit=explicit,
+        counterfactual=counterfactual,
+    )  # fmt: skip
     n_rep = scenario.replicates if replicates is None else int(replicates)
     ids = list(range(n_rep)) if replicate_ids is None else list(replicate_ids)
     (ds,), (failures,) = run_ensembles(

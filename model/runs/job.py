@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
+from mfgplan.economy.instruments import SCALED_AMOUNTS
+from mfgplan.economy.record import ReplicateRecord
 from mfgplan.economy.replicate import simulate_replicate
 from mfgplan.inputs.parameters import Scenario
-from mfgplan.inputs.programme import GRANT_INSTRUMENTS
+from mfgplan.inputs.programme import GRANT_INSTRUMENTS, Programme
 from mfgplan.inputs.sample import ParameterSample, set_for_replicate
 from mfgplan.inputs.sectors import SECTORS
 from mfgplan.parallel import Failure
@@ -45,6 +47,11 @@ class EnsembleJob:
     fit: BaselineFit
     root_seed: int
     n_firms: int
+    #: the province's enterprises in the base year (the data's); ``n_firms`` are a sample
+    province_firms: int
+    #: the programme of the world the scenario is measured against (``counterfactual:``);
+    #: None: no provincial programme at all
+    counterfactual: Programme | None = None
     #: calibrated parameter sample the replicates draw from (None: the scenario's values)
     parameters: ParameterSample | None = None
     #: behavioural parameters the scenario sets itself (they win over the sample)
@@ -57,8 +64,7 @@ Outcome = dict[str, np.ndarray] | Failure
 
 def default_n_firms(fit: BaselineFit) -> int:
     """Base-year enterprise count from the data (the last observed full-year value)."""
-    years, values = fit.history["enterprise_count"]
-    return round(float(values[years <= fit.as_of][-1]))
+    return fit.base_year_enterprises()
 
 
 def replicate_scenario(
@@ -81,6 +87,30 @@ def replicate_scenario(
     return scenario.model_copy(update={"behaviour": behaviour})
 
 
+def reference_scenarios(
+    scenario: Scenario, counterfactual: Programme | None
+) -> tuple[Scenario | None, Scenario | None]:
+    """The scenarios of the reference and the comparison world of anchoring.
+
+    The **reference** is the world the statistical baseline stands for: the counterfactual
+    programme under the base year's national rules (None: the scenario's own world without
+    any programme). The **comparison** is the counterfactual programme under the scenario's
+    national policy, the world the programme's effect is measured against (None: the
+    reference). See :func:`mfgplan.runs.anchoring.anchor`.
+    """
+    national = scenario.national_policy
+    changes = national.changes_rules(scenario.projection_years)
+    if counterfactual is None:
+        if not changes:
+            return None, None
+        return None, scenario.model_copy(update={"programme": scenario.programme.without_money()})
+    reference = scenario.model_copy(
+        update={"programme": counterfactual, "national_policy": national.base_year_rules()}
+    )
+    comparison = scenario.model_copy(update={"programme": counterfactual}) if changes else None
+    return reference, comparison
+
+
 def run_replicate(
     scenario: Scenario,
     fit: BaselineFit,
@@ -88,32 +118,58 @@ def run_replicate(
     replicate: int,
     n_firms: int,
     *,
+    province_firms: int | None = None,
+    counterfactual: Programme | None = None,
     parameters: ParameterSample | None = None,
     explicit: frozenset[str] = frozenset(),
 ) -> dict[str, np.ndarray]:
     """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor.
 
-    See the module doc.
+    The scenario and, on the same draws, its counterfactual worlds
+    (:func:`reference_scenarios`) are run and anchored on the statistical baseline. Money,
+    award counts and project counts are returned in the province's units: the model's
+    divided by its sample fraction ``n_firms / province_firms``. See the module doc.
     """
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
-    baseline, record = simulate_replicate(scenario, fit, root_seed, replicate, n_firms)
-    out = anchor(baseline, record)
+    baseline, record = simulate_replicate(
+        scenario, fit, root_seed, replicate, n_firms, province_firms=province_firms
+    )
+    worlds: list[ReplicateRecord | None] = []
+    for other in reference_scenarios(scenario, counterfactual):
+        if other is None:
+            worlds.append(None)
+        elif other == scenario:
+            worlds.append(record)
+        else:
+            _, other_record = simulate_replicate(
+                other, fit, root_seed, replicate, n_firms, province_firms=province_firms
+            )
+            worlds.append(other_record)
+    out = anchor(baseline, record, *worlds)
+    per_model_unit = 1.0 / record.sample_fraction
     ledger = record.ledger
     pad = np.zeros((1, len(GRANT_INSTRUMENTS), len(SECTORS)))
     # ledger arrays are [instrument, year, sector] over projected years; add the base year
     for name in ("committed", "paid", "lapsed"):
         arr = np.transpose(getattr(ledger, name), (1, 0, 2))
-        out[f"grant_{name}"] = np.concatenate([pad, arr])
+        out[f"grant_{name}"] = np.concatenate([pad, arr]) * per_model_unit
     unspent = np.concatenate([np.zeros((1, len(GRANT_INSTRUMENTS))), ledger.unspent_lapsed.T])
-    out["grant_unspent_lapsed"] = unspent
-    out["grant_outstanding"] = np.concatenate([pad, np.transpose(ledger.outstanding(), (1, 0, 2))])
-    out["awards"] = record.awards.T
-    out["additional_projects"] = record.additional_projects.T
-    out["deadweight_projects"] = record.deadweight_projects.T
-    out["fund_equity"] = record.fund_equity
-    out["cluster_fund_equity"] = record.cluster_equity
-    out["rd_tax_expenditure"] = record.tax_expenditure_actual
-    out["rd_tax_expenditure_no_programme"] = record.tax_expenditure_baseline
+    out["grant_unspent_lapsed"] = unspent * per_model_unit
+    outstanding = np.concatenate([pad, np.transpose(ledger.outstanding(), (1, 0, 2))])
+    out["grant_outstanding"] = outstanding * per_model_unit
+    # awards of firms and projects are a sample of the province's; places (clusters, bases,
+    # parks, innovation centres) are the province's own
+    places = np.array([name in SCALED_AMOUNTS for name in GRANT_INSTRUMENTS])
+    out["awards"] = record.awards.T * np.where(places, 1.0, per_model_unit)
+    out["additional_projects"] = record.additional_projects.T * per_model_unit
+    out["deadweight_projects"] = record.deadweight_projects.T * per_model_unit
+    # the model's firms run at base-year prices: equity and tax expenditure made nominal (grants
+    # are nominal already: the budget is)
+    nominal = out["price_index"] * per_model_unit
+    out["fund_equity"] = record.fund_equity * nominal
+    out["cluster_fund_equity"] = record.cluster_equity * nominal
+    out["rd_tax_expenditure"] = record.tax_expenditure_actual * nominal
+    out["rd_tax_expenditure_no_programme"] = record.tax_expenditure_baseline * nominal
     return out
 
 
@@ -122,6 +178,7 @@ def run_one(job: EnsembleJob, replicate: int) -> Outcome:
     try:
         return run_replicate(
             job.scenario, job.fit, job.root_seed, replicate, job.n_firms,
+            province_firms=job.province_firms, counterfactual=job.counterfactual,
             parameters=job.parameters, explicit=job.explicit,
         )  # fmt: skip
     except Exception as err:
@@ -144,6 +201,7 @@ def resolve_job(
     n_firms: int | None = None,
     parameters: ParameterSample | None = None,
     explicit: frozenset[str] = frozenset(),
+    counterfactual: Programme | None = None,
 ) -> EnsembleJob:
     """The job of a scenario with the run's overrides applied (baseline fitted if not given).
 
@@ -158,4 +216,7 @@ def resolve_job(
             f"calibration: {parameters.path.name} is calibrated as of {parameters.as_of}, the "
             f"scenario's base year is {scenario.base_year}"
         )
-    return EnsembleJob(scenario, fit, root, int(firms), parameters, frozenset(explicit))
+    return EnsembleJob(
+        scenario, fit, root, int(firms), default_n_firms(fit), counterfactual, parameters,
+        frozenset(explicit),
+    )  # fmt: skip

@@ -25,7 +25,12 @@ __all__ = ["VARIABLES", "allocation_array", "assemble", "dataset_skeleton"]
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     **{name: (("year",), u, d) for name, (u, d) in INDICATORS.items()},
     **{
-        f"{name}_no_programme": (("year",), u, f"{d}, without the provincial programme")
+        f"{name}_counterfactual": (
+            ("year",),
+            u,
+            f"{d}, in the counterfactual (the scenario's counterfactual programme, the pre-plan "
+            "policy mix, continues)",
+        )
         for name, (u, d) in INDICATORS.items()
     },
     "sector_va": (("year", "sector"), "yuan", "above-scale industrial value added by sector"),
@@ -62,17 +67,26 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "count",
         "awarded projects that would have gone ahead anyway (same draw, no programme)",
     ),
-    "fund_equity": (("year",), "yuan", "equity invested by the manufacturing investment fund"),
-    "cluster_fund_equity": (("year",), "yuan", "equity invested by the SEI cluster funds"),
+    "fund_equity": (
+        ("year",),
+        "yuan",
+        "equity invested by the manufacturing investment fund (nominal)",
+    ),
+    "cluster_fund_equity": (
+        ("year",),
+        "yuan",
+        "equity invested by the SEI cluster funds (nominal)",
+    ),
     "rd_tax_expenditure": (
         ("year",),
         "yuan",
-        "R&D super-deduction tax expenditure (base-year prices)",
+        "R&D super-deduction tax expenditure (nominal)",
     ),
     "rd_tax_expenditure_no_programme": (
         ("year",),
         "yuan",
-        "R&D super-deduction tax expenditure without the programme (base-year prices)",
+        "R&D super-deduction tax expenditure without any provincial programme, base-year "
+        "national rules (nominal)",
     ),
 }
 

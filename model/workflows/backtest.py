@@ -136,6 +136,7 @@ def backtest(options: BacktestOptions, reporter: Reporter = QUIET) -> BacktestOu
             calibrations[year] = sample
             result = backtest_one(
                 scenario, year, obs, parameters=sample, explicit=resolved.explicit_behaviour,
+                counterfactual=resolved.counterfactual,
                 replicates=n, seed=seed, workers=options.workers,
                 progress=reporter.task(f"backtest as of {year}", n),
             )  # fmt: skip

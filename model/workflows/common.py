@@ -23,6 +23,7 @@ __all__ = [
     "QUIET",
     "Reporter",
     "keep_calibration",
+    "keep_counterfactual",
     "load_scenarios",
     "probe_scheduler",
     "with_firms",
@@ -83,6 +84,25 @@ def keep_calibration(folder: RunFolder, resolved: ResolvedScenario) -> str | Non
     text = resolved.parameters.path.read_text(encoding="utf-8")
     folder.write_text("calibration.json", text)
     return "calibration.json"
+
+
+def keep_counterfactual(
+    folder: RunFolder, resolved: ResolvedScenario, own_name: str, *, same_programme: bool = True
+) -> str | None:
+    """Write the scenario's counterfactual programme into the folder as ``counterfactual.yaml``.
+
+    Returns the name a written scenario file (``own_name``) refers to it by: the file itself
+    for a scenario that is its own counterfactual and is written with its own programme
+    (``same_programme``); None without a counterfactual.
+    """
+    if resolved.counterfactual is None:
+        return None
+    if resolved.own_counterfactual and same_programme:
+        return own_name
+    text = resolved.counterfactual_yaml("counterfactual.yaml")
+    if text is not None:
+        folder.write_text("counterfactual.yaml", text)
+    return "counterfactual.yaml"
 
 
 def probe_scheduler(address: str | None) -> None:

@@ -104,7 +104,12 @@ def _jobs(resolved: list[ResolvedScenario], seed: int) -> list[EnsembleJob]:
     fit = fit_baseline(as_of=resolved[0].scenario.base_year)
     return [
         resolve_job(
-            r.scenario, seed=seed, fit=fit, parameters=r.parameters, explicit=r.explicit_behaviour
+            r.scenario,
+            seed=seed,
+            fit=fit,
+            parameters=r.parameters,
+            explicit=r.explicit_behaviour,
+            counterfactual=r.counterfactual,
         )
         for r in resolved
     ]

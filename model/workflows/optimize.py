@@ -38,6 +38,7 @@ from mfgplan.runs.folders import RunFolder, default_folder
 from mfgplan.workflows.common import (
     QUIET,
     keep_calibration,
+    keep_counterfactual,
     load_scenarios,
     probe_scheduler,
     with_firms,
@@ -279,6 +280,9 @@ def _write(
         optimised_document(
             scenario, result.best, title=f"{scenario.title} (optimised: {goal.spec})",
             notes=notes, calibration=calibration_ref, year_shares=year_shares,
+            counterfactual=keep_counterfactual(
+                folder, resolved, "optimized.yaml", same_programme=False
+            ),
         ),
     )  # fmt: skip
     return allocation

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from mfgplan.analysis.summary import budget_use, programme_effects
+from mfgplan.analysis.summary import budget_by_year, budget_use, programme_effects
 from mfgplan.analysis.targets import target_table
 from mfgplan.analysis.uncertainty import uncertainty_table
 from mfgplan.calibration.forecast import fit_baseline
@@ -35,6 +35,7 @@ from mfgplan.workflows.common import (
     QUIET,
     Reporter,
     keep_calibration,
+    keep_counterfactual,
     load_scenarios,
     probe_scheduler,
 )
@@ -96,6 +97,7 @@ def job_of(resolved: ResolvedScenario, seed: int | None = None) -> EnsembleJob:
         fit=fit,
         parameters=resolved.parameters,
         explicit=resolved.explicit_behaviour,
+        counterfactual=resolved.counterfactual,
     )
 
 
@@ -122,6 +124,7 @@ def simulate(
         scheduler=scheduler,
         parameters=job.parameters,
         explicit=job.explicit,
+        counterfactual=job.counterfactual,
     )
 
 
@@ -268,11 +271,16 @@ def _products(
         effects = programme_effects(ds)
         budget = budget_use(ds)
         folder.write_csv("targets.csv", targets)
+        folder.write_csv("budget.csv", budget_by_year(ds))
         if charts:
             run_charts(ds, folder.path("charts"), job.fit.history)
         uncertainty = uncertainty_table(ds)
         if uncertainty is not None:
             folder.write_csv("uncertainty.csv", uncertainty)
     reference = keep_calibration(folder, resolved)
-    folder.write_text("scenario.resolved.yaml", resolved.to_yaml(calibration_ref=reference))
+    counterfactual = keep_counterfactual(folder, resolved, "scenario.resolved.yaml")
+    folder.write_text(
+        "scenario.resolved.yaml",
+        resolved.to_yaml(calibration_ref=reference, counterfactual_ref=counterfactual),
+    )
     return targets, uncertainty, effects, budget

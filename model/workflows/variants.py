@@ -59,7 +59,15 @@ def run_variants(
     sample = resolved.parameters if with_sample else None
     explicit = resolved.explicit_behaviour if with_sample else frozenset()
     jobs = [
-        resolve_job(s, seed=seed, fit=fit, parameters=sample, explicit=explicit) for s in scenarios
+        resolve_job(
+            s,
+            seed=seed,
+            fit=fit,
+            parameters=sample,
+            explicit=explicit,
+            counterfactual=resolved.counterfactual,
+        )
+        for s in scenarios
     ]
     advance = execution.reporter.task(label, len(jobs) * len(ids))
     try:

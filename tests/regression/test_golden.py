@@ -41,6 +41,7 @@ def summary(path: Path, fit) -> dict[str, float]:
         n_firms=N_FIRMS,
         parameters=resolved.parameters,
         explicit=resolved.explicit_behaviour,
+        counterfactual=resolved.counterfactual,
     )
     out = {}
     for t in TARGETS:

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mfgplan.analysis.attribution import INSTRUMENTS, OUTCOMES, Variant, attribution_table, variants
+from mfgplan.analysis.attribution import (
+    INSTRUMENTS,
+    NATIONAL_INSTRUMENTS,
+    OUTCOMES,
+    PROVINCIAL_INSTRUMENTS,
+    Variant,
+    attribution_table,
+    variants,
+)
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 
@@ -17,24 +25,30 @@ N_REP = 6
 EFFECT = {name: 1e9 * (k + 1) for k, name in enumerate(INSTRUMENTS)}
 EFFECT["major_project_support"] = -2e9
 PAID = {name: 1e8 * (k + 1) for k, name in enumerate(INSTRUMENTS)}
+#: per-year effect of the pre-plan policy mix (the counterfactual programme) on every outcome
+PRE_PLAN = 4e9
 
 
-def synthetic(effects: dict[str, float], interaction: float = 0.0) -> xr.Dataset:
-    """A results dataset whose programme world is the no-programme level plus ``effects``
-    (per year from 2016, on every outcome), plus ``interaction``."""
+def synthetic(
+    effects: dict[str, float], interaction: float = 0.0, counterfactual: float | None = None
+) -> xr.Dataset:
+    """A results dataset whose world is a level with nothing plus ``effects`` (per year from
+    2016, on every outcome) plus ``interaction``; its counterfactual is the level plus the
+    national effect and the pre-plan mix's (``counterfactual``, default ``PRE_PLAN``)."""
     rng = np.random.default_rng(1)
     level = 1e12 + 1e10 * rng.standard_normal((N_REP, 1)) + 1e10 * np.arange(YEARS.size)
     active = (YEARS >= 2016).astype(float)
     total = sum(effects.values()) + interaction
+    cf = (PRE_PLAN if counterfactual is None else counterfactual) + EFFECT["rd_super_deduction"]
     data = {}
     for name in ("manufacturing_va", "industrial_va"):
         data[name] = level + total * active
-        data[f"{name}_no_programme"] = level
+        data[f"{name}_counterfactual"] = level + cf * active
     for name in ("sei_share", "hightech_share", "cnc_rate"):
         # shares: the effect in fraction is effect / 1e12 (so 1e9 yuan -> 0.001)
         base = 0.2 + 0 * level
         data[name] = base + total / 1e12 * active
-        data[f"{name}_no_programme"] = base
+        data[f"{name}_counterfactual"] = base + cf / 1e12 * active
     ds = xr.Dataset(
         {k: (("replicate", "year"), v) for k, v in data.items()},
         coords={"replicate": np.arange(N_REP), "year": YEARS,
@@ -66,6 +80,9 @@ def test_attribution_sums_and_signs(interaction):
         rest = {k: v for k, v in EFFECT.items() if k != name}
         datasets[f"{name}:off"] = synthetic(rest, interaction)
         labels.append(Variant(f"{name}:off", name, "off", scenario))
+    # all provincial money off: the national rule's effect alone, no interaction
+    datasets["province:off"] = synthetic({"rd_super_deduction": EFFECT["rd_super_deduction"]})
+    labels.append(Variant("province:off", None, "off", scenario))
     table = attribution_table(datasets, labels, scenario, seed=0, n_boot=200)
     cumulative = table[table["outcome"] == "industrial_va_cumulative"].set_index("instrument")
     active_years = int((YEARS >= 2016).sum())
@@ -81,13 +98,24 @@ def test_attribution_sums_and_signs(interaction):
     assert cumulative.loc["investment_fund", "money_paid"] == pytest.approx(
         PAID["investment_fund"] / 0.3
     )
-    total = sum(EFFECT.values()) * active_years
-    assert cumulative.loc["sum of instruments", "effect_mean"] == pytest.approx(total)
-    assert cumulative.loc["whole programme", "effect_mean"] == pytest.approx(
-        total + interaction * active_years
+    # by hand: the provincial lines are 1..11 bn a year (major projects, the 9th, -2 instead
+    # of 9): 66 - 9 - 2 = 55 bn a year; the national rule (12 bn) is in no provincial row
+    assert PROVINCIAL_INSTRUMENTS[-1] == "investment_fund"
+    assert NATIONAL_INSTRUMENTS == ("rd_super_deduction",)
+    provincial = 55e9 * active_years
+    assert sum(EFFECT[n] for n in PROVINCIAL_INSTRUMENTS) == 55e9
+    assert cumulative.loc["sum of provincial instruments", "effect_mean"] == pytest.approx(
+        provincial
+    )
+    assert cumulative.loc["all provincial money", "effect_mean"] == pytest.approx(
+        provincial + interaction * active_years
     )
     assert cumulative.loc["interaction", "effect_mean"] == pytest.approx(
         interaction * active_years, abs=1.0
+    )
+    # against the counterfactual the pre-plan mix's 4 bn a year is not counted as new
+    assert cumulative.loc["plan against its counterfactual", "effect_mean"] == pytest.approx(
+        (55e9 + interaction - 4e9) * active_years
     )
     shares = table[table["outcome"] == "cnc_rate_2020"].set_index("instrument")
     # percentage points: 1e9 yuan of effect is 0.001 of the share, i.e. 0.1 points

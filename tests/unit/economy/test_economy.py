@@ -53,12 +53,8 @@ def test_paid_never_exceeds_budget_and_ledger_balances(plan_run):
     assert (np.cumsum(paid) <= np.cumsum(budget) + 1e-6).all()
     committed = ledger.committed.sum(axis=2)
     assert (committed <= ledger.available + 1e-6).all()
-    # committed = paid (booked to commitment year) + outstanding + lapsed
-    np.testing.assert_allclose(
-        ledger.committed,
-        ledger.paid_by_commit_year + ledger.outstanding() + ledger.lapsed,
-        atol=1e-6,
-    )
+    # committed = paid + outstanding + lapsed is checked against the payment and lapse records
+    # and the project book in test_ledger_records.py (outstanding() is the ledger's remainder)
     assert paid.sum() > 0
 
 
@@ -86,11 +82,8 @@ def test_counts_of_the_plan_are_respected(plan_run):
     assert awards["intelligent_mfg_base_grant"] <= ins.intelligent_mfg_base_grant.bases
     assert awards["innovation_centre_grant"] <= ins.innovation_centre_grant.centres
     assert awards["major_project_support"] <= ins.major_project_support.projects
-    # awards go only to projects going ahead with the programme: additional + deadweight
-    project_k = [GRANT_INSTRUMENTS.index(k) for k in ("tech_retrofit_grant",)]
-    for k in project_k:
-        total = rec.additional_projects[k].sum() + rec.deadweight_projects[k].sum()
-        assert total == rec.awards[k].sum()
+    # additional and deadweight counts are recounted from the project book's in_actual and
+    # in_baseline flags in test_ledger_records.py
 
 
 def test_retrofit_awards_follow_the_rule(plan_run):

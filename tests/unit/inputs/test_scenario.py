@@ -59,8 +59,12 @@ def test_shipped_scenarios_validate(path):
     again = yaml.safe_load(resolved.to_yaml())
     from mfgplan.inputs.parameters import Scenario
 
-    reloaded = Scenario.model_validate(again).model_dump(exclude={"baseline"})
-    assert reloaded == resolved.scenario.model_dump(exclude={"baseline"})
+    # the counterfactual is named by its absolute path, so the file loads from anywhere
+    assert again["counterfactual"] == str(resolved.counterfactual_path)
+    assert Path(again["counterfactual"]).name == "pre-plan.yaml"
+    skip = {"baseline", "counterfactual"}
+    reloaded = Scenario.model_validate(again).model_dump(exclude=skip)
+    assert reloaded == resolved.scenario.model_dump(exclude=skip)
 
 
 def test_alternatives_spend_the_same_five_billion():
@@ -172,5 +176,6 @@ def test_resolved_yaml_with_per_year_values_loads_back(tmp_path):
         update={
             "calibration": str(root / "calibration" / "params" / "as-of-2015.json"),
             "baseline": None,
+            "counterfactual": str(root / "scenarios" / "pre-plan.yaml"),
         }
     )

@@ -66,7 +66,7 @@ def test_levels_scale_by_the_programme_ratio():
     np.testing.assert_allclose(out["manufacturing_va"], [80.0, 88.0, 96.8 * 1.02])
     # growth: (1 + 0.07) * 1.02 / 1.0 - 1 = 0.0914
     np.testing.assert_allclose(out["industrial_va_growth"], [0.09, 0.08, 0.0914])
-    np.testing.assert_allclose(out["industrial_va_no_programme"], [100.0, 110.0, 121.0])
+    np.testing.assert_allclose(out["industrial_va_counterfactual"], [100.0, 110.0, 121.0])
     # sector VA sums to industrial VA
     np.testing.assert_allclose(out["sector_va"].sum(axis=1), out["industrial_va"])
 
@@ -84,13 +84,29 @@ def test_shares_move_on_the_logit_scale():
     assert out["cnc_rate"][1] == pytest.approx(expected)
 
 
-def test_rd_intensity_and_enterprises_add_the_difference():
+def test_rd_intensity_adds_the_difference_and_enterprises_scale_by_the_ratio():
     out = anchor(baseline(), record(1.0))
     # year 2: 0.011 + (12 - 11) * price 1.1 / GDP 1100 = 0.011 + 0.001 = 0.012
     assert out["rd_intensity"][1] == pytest.approx(0.012)
     # year 3: 0.012 + 3 * 1.1 / 1200 = 0.01475
     assert out["rd_intensity"][2] == pytest.approx(0.01475)
-    np.testing.assert_allclose(out["enterprise_count"], [9000.0, 9501.0, 10004.0])
+    # relative, like value added: 9500 * 105 / 104 = 9591.35; 10000 * 112 / 108 = 10370.37
+    np.testing.assert_allclose(out["enterprise_count"], [9000.0, 9591.346154, 10370.370370])
+
+
+def test_a_sample_of_the_province_reports_in_the_provinces_units():
+    """A model holding a quarter of the province's firms: R&D differences count four times.
+
+    The enterprise count is relative, so the model's own count (a quarter) does not matter.
+    """
+    rec = record(1.0)
+    rec.sample_fraction = 0.25
+    rec.firms_actual = rec.firms_actual / 4
+    rec.firms_baseline = rec.firms_baseline / 4
+    out = anchor(baseline(), rec)
+    # year 2: 0.011 + (12 - 11) / 0.25 * 1.1 / 1100 = 0.011 + 0.004 = 0.015
+    assert out["rd_intensity"][1] == pytest.approx(0.015)
+    np.testing.assert_allclose(out["enterprise_count"], [9000.0, 9591.346154, 10370.370370])
 
 
 def test_manufacturing_excludes_mining_and_utilities():
