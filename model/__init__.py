@@ -6,7 +6,7 @@ The notebook API gives in memory what the command line writes to folders::
 
     scenario = mfgplan.load_scenario("scenarios/plan-2016.yaml")    # validated, calibration read
     ds = mfgplan.run("scenarios/plan-2016.yaml", replicates=8, seed=5)  # = results.nc of run
-    cmp = mfgplan.compare(["scenarios/no-programme.yaml", "scenarios/plan-2016.yaml"],
+    cmp = mfgplan.compare(["scenarios/pre-plan.yaml", "scenarios/plan-2016.yaml"],
                           replicates=8)                              # cmp.table = compare.csv
 
 :func:`run` returns the same :class:`xarray.Dataset` that ``mfgplan run PATH --replicates N

@@ -102,8 +102,10 @@ class Population:
         sec = self.sectors
         slots = self.firms.allocate(n)
         f = self.firms
-        # the province's firms (a sample of them when the sample fraction is below one)
-        n_province = n if self.sample_fraction == 1.0 else round(n / self.sample_fraction)
+        # the province's firms (a sample of them when the sample fraction is below one; above
+        # one, a larger population of firms like the province's, its VA scaled up alike)
+        fraction = self.sample_fraction
+        n_province = n if fraction >= 1.0 else round(n / fraction)
         sector = rng.choice(N_SECTORS, size=n_province, p=sec["firm_share"])
         f.city[slots] = rng.choice(N_CITIES, size=n, p=self.city_shares)
         f.ownership[slots] = np.where(rng.random(n) < b.soe_share, 0, 1)
@@ -113,7 +115,7 @@ class Population:
         tail = size > cut
         size[tail] = cut * (1.0 - rng.random(tail.sum())) ** (-1.0 / b.pareto_tail_exponent)
         # scale each sector's firms to its share of base-year industrial VA
-        industrial_va = baseline["industrial_va"][0]
+        industrial_va = baseline["industrial_va"][0] * max(fraction, 1.0)
         va = np.zeros(n_province)
         for s in range(N_SECTORS):
             in_s = sector == s

@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from mfgplan.analysis.attribution import NATIONAL_INSTRUMENTS
 from mfgplan.analysis.intervals import wilson_interval
 from mfgplan.analysis.targets import TARGETS
 
@@ -155,9 +156,15 @@ def attribution_lines(table: pd.DataFrame, outcome: str = "industrial_va_cumulat
     """Per instrument: fiscal cost, value added per yuan and marginal value (90% intervals).
 
     Value per yuan is extra industrial VA over the programme's horizon per yuan of fiscal cost;
-    the marginal value is per extra yuan allocated (n/a where the line cannot take more).
+    the marginal value is per extra yuan allocated (n/a where the line cannot take more). The
+    national super-deduction's row is marked: it is in neither the province's sum nor its
+    interaction.
     """
-    rows = table[table["outcome"] == outcome]
+    rows = table[table["outcome"] == outcome].copy()
+    # national policy is not the province's money: said on its row
+    rows["instrument"] = [
+        f"{i} (national)" if i in NATIONAL_INSTRUMENTS else str(i) for i in rows["instrument"]
+    ]
     width = max(len(str(i)) for i in rows["instrument"])
 
     def per(v: float, lo: float, hi: float) -> str:

@@ -201,3 +201,14 @@ def test_entrant_cohorts_leave_the_register_like_firms_of_their_size():
     assert cohorts.va[2] == pytest.approx(9.6e7)
     assert cohorts.sei[2] == pytest.approx(0.48e8)
     assert cohorts.count.sum() == pytest.approx(9.6)
+
+
+def test_more_firms_than_the_province_is_a_larger_province_alike():
+    """2,000 firms for a province of 1,000: twice its VA (2 x 4.5e11) and twice its counts."""
+    scenario = only({"it_integration_demo_award": 2e7})
+    model, rec = run(scenario, n_firms=2000, province_firms=1000)
+    assert rec.sample_fraction == 2.0
+    assert rec.va_baseline[0].sum() == pytest.approx(2 * 4.5e11)
+    k = GRANT_INSTRUMENTS.index("it_integration_demo_award")
+    assert rec.awards[k].sum() == 200  # 100 firms x 2
+    assert model.firms.n_alive > 0
