@@ -26,6 +26,7 @@ __all__ = [
     "execution",
     "parallel_options",
     "positive_int",
+    "scale_list",
     "seed_value",
 ]
 
@@ -39,6 +40,23 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
     return value
+
+
+def scale_list(text: str) -> list[float]:
+    """Comma-separated non-negative numbers, at most 16 of them (``0,0.5,1,2``)."""
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError("give at least one scale, e.g. 0,1,2,4")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"scales must be numbers (got {text!r})") from None
+    bad = [v for v in values if not (v >= 0 and v < 1e3)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"a scale must be between 0 and 1000 (got {bad[0]:g})")
+    if len(values) > 16:
+        raise argparse.ArgumentTypeError(f"at most 16 scales (got {len(values)})")
+    return values
 
 
 def seed_value(text: str) -> int:

@@ -1,4 +1,4 @@
-"""``mfgplan attribute | optimize | sensitivity``: the planning questions."""
+"""``mfgplan attribute | optimize | sensitivity | frontier``: the planning questions."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from mfgplan.cli.console import (
     execution,
     parallel_options,
     positive_int,
+    scale_list,
     seed_value,
 )
 from mfgplan.errors import InputError
 from mfgplan.report import text
 from mfgplan.workflows.attribute import AttributeOptions, attribute
+from mfgplan.workflows.frontier import FrontierOptions, frontier
 from mfgplan.workflows.optimize import OptimizeOptions, optimize
 from mfgplan.workflows.sensitivity import SensitivityOptions, sensitivity
 
@@ -42,6 +44,20 @@ def add_parsers(sub: Any) -> None:
     att.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parallel_options(att)
     att.set_defaults(handler=_attribute)
+
+    fro = sub.add_parser("frontier", help="what would it take: P(met) as the money is scaled")
+    fro.add_argument("scenario", help="scenario YAML file")
+    fro.add_argument(
+        "--scales", type=scale_list, default="0,0.5,1,2,4,8,16",
+        help="multiples of the programme's money, comma-separated",
+    )  # fmt: skip
+    fro.add_argument("--replicates", "-n", type=positive_int, default=200, help="per scale")
+    fro.add_argument("--seed", type=seed_value, help="override the root seed")
+    fro.add_argument("--out", type=Path, help="output folder (default outputs/frontier/<id>)")
+    fro.add_argument("--force", action="store_true", help="replace an existing folder")
+    fro.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parallel_options(fro)
+    fro.set_defaults(handler=_frontier)
 
     opt = sub.add_parser(
         "optimize", help="search allocations of the grant budget for the best objective"
@@ -118,6 +134,22 @@ def _attribute(args: argparse.Namespace) -> int:
     print(f"-> {result.folder}")
     replicates = int(result.table["replicates"].max()) if "replicates" in result.table else None
     warning = text.few_replicates(replicates) if replicates else None
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_PARTIAL if result.failures else 0
+
+
+def _frontier(args: argparse.Namespace) -> int:
+    options = FrontierOptions(
+        scenario=Path(args.scenario), scales=args.scales, replicates=args.replicates,
+        seed=args.seed, out=args.out, force=args.force, command=command_line(args),
+    )  # fmt: skip
+    with Console(args.quiet) as console:
+        result = frontier(options, execution(args, console))
+    for line in text.frontier_lines(result.table, result.summary):
+        print(line)
+    print(f"-> {result.folder}")
+    warning = text.few_replicates(int(result.table["replicates"].min()))
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_PARTIAL if result.failures else 0

@@ -179,3 +179,15 @@ class ManufacturingEconomy(mesa.Model):
             self.step()
         self.province.ledger.check()
         return self.recorder.record
+
+    def release(self) -> None:
+        """Drop the firm and project state once the record is taken.
+
+        The parts of a replicate refer to each other (the province and the firm dynamics hold
+        the shared state, which holds the model), so without this the arrays of a finished
+        replicate wait for the cyclic garbage collector while the next one is built.
+        """
+        self.province = None  # type: ignore[assignment]
+        self.dynamics = None  # type: ignore[assignment]
+        self.population = None  # type: ignore[assignment]
+        self.projects = None  # type: ignore[assignment]

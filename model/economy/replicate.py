@@ -69,4 +69,6 @@ def simulate_replicate(
         scenario, baseline, model_seed, n_firms, province_firms=province_firms,
         firm_dynamics=firm_dynamics,
     )  # fmt: skip
-    return baseline, model.run()
+    record = model.run()
+    model.release()
+    return baseline, record

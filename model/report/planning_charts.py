@@ -14,8 +14,9 @@ from matplotlib.ticker import MaxNLocator
 
 from mfgplan.analysis.discovery import PrimResult
 from mfgplan.analysis.optimise import OptimiseResult
+from mfgplan.analysis.targets import TARGETS
 
-__all__ = ["optimiser_chart", "prim_chart", "tornado_chart"]
+__all__ = ["frontier_chart", "optimiser_chart", "prim_chart", "tornado_chart"]
 
 
 def optimiser_chart(
@@ -245,4 +246,35 @@ def prim_chart(result: PrimResult, title: str) -> Figure:
     summary = result.describe()[-1]
     right.set_title(f"Chosen box: {summary}", fontsize=8, wrap=True)
     fig.suptitle(title, fontsize=11)
+    return fig
+
+
+#: a target's name -> what it asks, in words (chart legends)
+DESCRIPTIONS = {t.name: t.description for t in TARGETS}
+
+
+def frontier_chart(table: pd.DataFrame, title: str) -> Figure:
+    """P(target met in its year) against the scale of the programme's money, one line a target.
+
+    The 90% Wilson interval is shaded; the dotted lines are P = 0.5 and P = 0.9. The x axis is
+    the multiple of the scenario's money (0 = no provincial money).
+    """
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    scales = sorted(table["scale"].unique())
+    positions = {s: i for i, s in enumerate(scales)}
+    for target, rows in table.groupby("target", sort=False):
+        rows = rows.sort_values("scale")
+        x = [positions[s] for s in rows["scale"]]
+        label = DESCRIPTIONS.get(str(target), str(target))
+        ax.plot(x, 100 * rows["probability"], marker="o", label=label)
+        ax.fill_between(x, 100 * rows["p_low"], 100 * rows["p_high"], alpha=0.15)
+    for level in (50, 90):
+        ax.axhline(level, color="0.5", linestyle=":", linewidth=1)
+    ax.set_xticks(range(len(scales)), [f"{s:g}x" for s in scales])
+    ax.set_xlabel("the programme's money, multiple of the scenario's (same rules)")
+    ax.set_ylabel("P(target met in 2020), % (90% interval shaded)")
+    ax.set_ylim(-2, 102)
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
     return fig

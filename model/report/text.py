@@ -214,3 +214,34 @@ def compare_lines(table: pd.DataFrame) -> list[str]:
                 )
             lines.append(line)
     return lines
+
+
+def frontier_lines(table: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """Per target: P(met) at each scale of the money, and the smallest scale for 0.5 and 0.9."""
+    lines = [
+        "what would it take? P(target met in its year) as the programme's money is scaled "
+        "(same rules; 90% intervals in frontier.csv):"
+    ]
+    by_target = summary.set_index("target")
+    for target in TARGETS:
+        rows = table[table["target"] == target.name].sort_values("scale")
+        if rows.empty:
+            continue
+        cells = ", ".join(f"{r.scale:g}x {r.probability:.2f}" for r in rows.itertuples())
+        lines.append(f"  {ASKS[target.name]} by {target.year}: {cells}")
+        s = by_target.loc[target.name]
+        year = rows[rows["scale"] == 1.0]["first_year_p50"]
+        first = (
+            f"; at 1x first likely (P >= 0.5) in {int(year.iloc[0])}"
+            if len(year) and pd.notna(year.iloc[0])
+            else ""
+        )
+
+        def reach(label: str) -> str:
+            return label if label.startswith("not") else f"from {label}"
+
+        lines.append(
+            f"    P >= 0.5 {reach(str(s['scale_p50']))}, P >= 0.9 {reach(str(s['scale_p90']))}"
+            f"{first}"
+        )
+    return lines

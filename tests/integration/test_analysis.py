@@ -151,3 +151,30 @@ def test_sensitivity_sobol_needs_a_power_of_two(tmp_path, capsys):
                  "--out", str(tmp_path / "s"), "-q"])  # fmt: skip
     assert code == 2
     assert "power of two" in capsys.readouterr().err
+
+
+def test_frontier_writes_its_tables_and_chart(tmp_path, capsys):
+    out = tmp_path / "frontier"
+    code = main(["frontier", str(small(tmp_path)), "--scales", "0,1,4", "-n", "4", "--out",
+                 str(out), "-q"])  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out / "frontier.csv")
+    assert sorted(table["scale"].unique()) == [0.0, 1.0, 4.0]
+    assert {"probability", "p_low", "p_high", "median", "first_year_p50"} <= set(table.columns)
+    summary = pd.read_csv(out / "frontier_summary.csv")
+    assert set(summary["target"]) == {
+        "manufacturing_va_1tn", "sei_share_30", "hightech_share_30", "cnc_rate_60",
+    }  # fmt: skip
+    # with more money the plan's probabilities do not fall (common random numbers)
+    for _, rows in table.groupby("target"):
+        assert rows.sort_values("scale")["probability"].is_monotonic_increasing
+    assert (out / "charts" / "frontier.png").is_file()
+    printed = capsys.readouterr().out
+    assert "what would it take?" in printed and "P >= 0.9" in printed
+
+
+def test_frontier_refuses_bad_scales(tmp_path, capsys):
+    with pytest.raises(SystemExit) as err:
+        main(["frontier", str(small(tmp_path)), "--scales", "1,-2"])
+    assert err.value.code == 2
+    assert "a scale must be between 0 and 1000" in capsys.readouterr().err
