@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from mfgplan.inputs.behaviour import Behaviour
 from mfgplan.inputs.parameters import Scenario, catalogue, count_limits
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sample import ParameterSample
+from mfgplan.inputs.scenario import ResolvedScenario
 
 __all__ = [
     "Objective",
@@ -208,6 +211,7 @@ def allocation_scenario(
 
 
 def optimised_document(
+    resolved: ResolvedScenario,
     scenario: Scenario,
     shares: Sequence[float],
     *,
@@ -217,26 +221,67 @@ def optimised_document(
     year_shares: Sequence[float] | None = None,
     counterfactual: str | None = None,
 ) -> str:
-    """A complete scenario file (every value filled in) with the optimised allocation.
+    """The user's scenario file with the optimised allocation, its comments and units kept.
 
-    The allocation is one amount per line when every year gets the same, else one per year.
+    The source file is read round-trip (ruamel.yaml): every comment and value it has stays,
+    the allocation (and, with ``year_shares``, the annual budget) is rewritten in 万元 (whole
+    万元, rounded down, so no line exceeds a year's budget) with the optimised share as a
+    comment beside the line's own, the paths it names (``baseline``, ``calibration``,
+    ``counterfactual``) point to files that exist from the output folder, and ``notes`` head
+    the file.
     """
-    import yaml
+    from io import StringIO
 
-    from mfgplan.inputs.scenario import scenario_document
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
-    best = allocation_scenario(scenario, shares, year_shares, title=title)
-    data = scenario_document(best)
-    data.pop("baseline", None)
-    data["calibration"] = calibration
-    data["counterfactual"] = counterfactual
+    rt = YAML()
+    rt.width = 100
+    rt.preserve_quotes = True
+    doc = rt.load(resolved.path.read_text(encoding="utf-8"))
+    if not isinstance(doc, CommentedMap):
+        doc = CommentedMap()
+    if doc.get("baseline") is not None and len(resolved.chain) > 1:
+        doc["baseline"] = str(Path(resolved.chain[1]).resolve())
+    doc["title"] = title
+    if calibration is not None or "calibration" in doc:
+        doc["calibration"] = calibration
+    if counterfactual is not None or "counterfactual" in doc:
+        doc["counterfactual"] = counterfactual
+    programme = doc.setdefault("programme", CommentedMap())
+    allocation = programme.setdefault("allocation", CommentedMap())
     amounts = allocation_amounts(scenario, shares, year_shares)
-    data["programme"]["allocation"] = {
-        name: next(iter(per_year.values())) if len(set(per_year.values())) == 1 else per_year
-        for name, per_year in amounts.items()
-    }
-    header = "".join(f"# {line}\n" for line in notes)
-    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    for k, name in enumerate(GRANT_INSTRUMENTS):
+        per_year = {y: _whole_wan(v) for y, v in amounts[name].items()}
+        values = set(per_year.values())
+        allocation[name] = next(iter(values)) if len(values) == 1 else CommentedMap(per_year)
+        _add_comment(allocation, name, f"optimised: {float(shares[k]):.1%} of the grant money")
+    if year_shares is not None:
+        share = 1.0 - scenario.programme.admin_share
+        budget = yearly_budget(scenario, year_shares)
+        programme["annual_budget"] = CommentedMap(
+            {y: _whole_wan(v / share if share > 0 else v) for y, v in budget.items()}
+        )
+        _add_comment(programme, "annual_budget", "optimised spread over the years")
+    doc.yaml_set_start_comment("\n".join(notes))
+    buffer = StringIO()
+    rt.dump(doc, buffer)
+    return buffer.getvalue()
+
+
+def _whole_wan(yuan: float) -> str:
+    """An amount in whole 万元, rounded down: ``470123456`` -> ``'47012万元'``."""
+    return f"{int(np.floor(yuan / 1e4 + 1e-9))}万元"
+
+
+def _add_comment(node: Any, key: str, text: str) -> None:
+    """Put ``text`` beside ``key``, after the comment already there (if any)."""
+    old = node.ca.items.get(key)
+    token = old[2] if old and len(old) > 2 else None
+    before = token.value.strip().lstrip("#").strip() if token is not None else ""
+    if token is not None:
+        node.ca.items.pop(key)
+    node.yaml_add_eol_comment(f"{before}; {text}" if before else text, key)
 
 
 # -- uncertain inputs --------------------------------------------------------------------------

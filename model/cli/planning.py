@@ -88,6 +88,10 @@ def add_parsers(sub: Any) -> None:
     opt.add_argument(
         "--final-replicates", type=positive_int, help="replicates to re-evaluate the finalists"
     )
+    opt.add_argument(
+        "--write-tied", action="store_true",
+        help="write optimized.yaml even when the objective is the same for every allocation",
+    )  # fmt: skip
     analysis_options(opt, "optimize")
     opt.set_defaults(handler=_optimize)
 
@@ -175,49 +179,15 @@ def _optimize(args: argparse.Namespace) -> int:
         scenario=Path(args.scenario), objective=args.objective,
         min_shares=_min_shares(args.min_share), by_year=args.by_year, quick=args.quick,
         final_replicates=args.final_replicates, firms=args.firms, seed=args.seed, out=args.out,
-        force=args.force, command=command_line(args),
+        force=args.force, write_tied=args.write_tied, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         out = optimize(options, execution(args, console))
-    goal, result = out.goal, out.result
-    lo, hi = result.best_interval
-    print(f"objective: {goal.label} ({goal.units})")
-    gain_of = "" if result.compared_on == "primary" else " in the tie-break"
-    print(
-        f"scenario's allocation {result.start_mean:.4g}; optimised {result.best_mean:.4g} "
-        f"[{lo:.4g}, {hi:.4g}]; gain{gain_of} {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
-        f"{result.gain_interval[1]:.4g}] ({result.evaluations} replicate runs)"
-    )
-    fin = result.finalists
-    if "mean_secondary" in fin and fin["mean_secondary"].notna().any():
-        start_row = fin[fin["is_start"]]
-        best_row = fin[fin["is_best"]]
-        if len(start_row) and len(best_row):
-            what = "mean of min(value / threshold, 1)" if goal.targets else goal.units
-            print(
-                f"tie-break ({what}): "
-                f"scenario's allocation {float(start_row['mean_secondary'].iloc[0]):.4f}, "
-                f"chosen {float(best_row['mean_secondary'].iloc[0]):.4f}"
-            )
-    for note in result.notes:
-        print(f"note: {note}")
-    print(out.allocation[["instrument", "scenario_share", "optimised_share"]].to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"))  # fmt: skip
-    indistinct = fin[fin["indistinguishable"]]
-    print(f"{len(indistinct)} of {len(fin)} finalists are statistically "
-          "indistinguishable from the chosen one (finalists.csv)")  # fmt: skip
-    year_result = out.year_result
-    if year_result is not None:
-        ylo, yhi = year_result.best_interval
-        spread = ", ".join(
-            f"{y}: {v:.0%}" for y, v in zip(out.years, year_result.best, strict=True)
-        )
-        print(
-            f"spread over the years {spread}: {year_result.best_mean:.4g} [{ylo:.4g}, "
-            f"{yhi:.4g}] against {year_result.start_mean:.4g} for the scenario's spread; gain "
-            f"{year_result.gain:.4g} "
-            f"[{year_result.gain_interval[0]:.4g}, {year_result.gain_interval[1]:.4g}]"
-        )
+    lines = text.optimise_lines(out.goal, out.result, out.allocation, out.years, out.year_result)
+    for line in lines:
+        print(line)
+    if out.written is not None:
+        print(f"optimised scenario: {out.written}")
     print(f"-> {out.folder}")
     return 0
 

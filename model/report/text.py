@@ -13,6 +13,8 @@ import pandas as pd
 
 from mfgplan.analysis.attribution import NATIONAL_INSTRUMENTS
 from mfgplan.analysis.intervals import wilson_interval
+from mfgplan.analysis.optimise import OptimiseResult
+from mfgplan.analysis.planning import Objective
 from mfgplan.analysis.targets import TARGETS
 
 __all__ = [
@@ -243,5 +245,54 @@ def frontier_lines(table: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
         lines.append(
             f"    P >= 0.5 {reach(str(s['scale_p50']))}, P >= 0.9 {reach(str(s['scale_p90']))}"
             f"{first}"
+        )
+    return lines
+
+
+def optimise_lines(
+    goal: Objective,
+    result: OptimiseResult,
+    allocation: pd.DataFrame,
+    years: list[int],
+    year_result: OptimiseResult | None,
+) -> list[str]:
+    """What ``mfgplan optimize`` found: objective, gain with intervals, notes, the shares."""
+    lines: list[str] = []
+    lo, hi = result.best_interval
+    lines.append(f"objective: {goal.label} ({goal.units})")
+    gain_of = "" if result.compared_on == "primary" else " in the tie-break"
+    lines.append(
+        f"scenario's allocation {result.start_mean:.4g}; optimised {result.best_mean:.4g} "
+        f"[{lo:.4g}, {hi:.4g}]; gain{gain_of} {result.gain:.4g} [{result.gain_interval[0]:.4g}, "
+        f"{result.gain_interval[1]:.4g}] ({result.evaluations} replicate runs)"
+    )
+    fin = result.finalists
+    if "mean_secondary" in fin and fin["mean_secondary"].notna().any():
+        start_row = fin[fin["is_start"]]
+        best_row = fin[fin["is_best"]]
+        if len(start_row) and len(best_row):
+            what = "mean of min(value / threshold, 1)" if goal.targets else goal.units
+            lines.append(
+                f"tie-break ({what}): "
+                f"scenario's allocation {float(start_row['mean_secondary'].iloc[0]):.4f}, "
+                f"chosen {float(best_row['mean_secondary'].iloc[0]):.4f}"
+            )
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    table = allocation[["instrument", "scenario_share", "optimised_share"]]
+    lines.extend(table.to_string(index=False, float_format=lambda v: f"{v:.3f}").splitlines())
+    indistinct = fin[fin["indistinguishable"]]
+    lines.append(
+        f"{len(indistinct)} of {len(fin)} finalists are statistically indistinguishable from the "
+        "chosen one (finalists.csv)"
+    )
+    if year_result is not None:
+        ylo, yhi = year_result.best_interval
+        spread = ", ".join(f"{y}: {v:.0%}" for y, v in zip(years, year_result.best, strict=True))
+        lines.append(
+            f"spread over the years {spread}: {year_result.best_mean:.4g} [{ylo:.4g}, "
+            f"{yhi:.4g}] against {year_result.start_mean:.4g} for the scenario's spread; gain "
+            f"{year_result.gain:.4g} "
+            f"[{year_result.gain_interval[0]:.4g}, {year_result.gain_interval[1]:.4g}]"
         )
     return lines

@@ -62,6 +62,8 @@ class OptimizeOptions:
     seed: int | None = None
     out: Path | None = None
     force: bool = False
+    #: write optimized.yaml even when the objective is the same for every candidate
+    write_tied: bool = False
     command: str = "mfgplan optimize"
 
 
@@ -76,6 +78,28 @@ class OptimizeResult:
     allocation: pd.DataFrame
     years: list[int]
     year_result: OptimiseResult | None = None
+    #: the objective was the same for every candidate: nothing to choose on it
+    tied: bool = False
+    #: the optimised scenario file, if one was written
+    written: Path | None = None
+
+
+#: objectives to name when the one asked for does not discriminate
+DISCRIMINATING = (
+    "va:2020 (expected manufacturing VA in 2020: continuous, it always tells allocations apart)",
+    "a single target met with a probability between 0 and 1 in this scenario "
+    "(e.g. hightech_share_30; mfgplan run prints each target's P(met))",
+)
+
+
+def nothing_to_choose(result: OptimiseResult) -> bool:
+    """Whether the primary objective took one value for every candidate the search evaluated.
+
+    The search then ranked by the tie-break alone (``compared_on == "secondary"``), or every
+    candidate's mean was the same.
+    """
+    means = result.history["mean"].to_numpy(dtype=float)
+    return result.compared_on == "secondary" or bool(np.ptp(means) == 0.0)
 
 
 def search_settings(seed: int, quick: bool, final_replicates: int | None) -> OptimiseSettings:
@@ -160,8 +184,19 @@ def optimize(options: OptimizeOptions, execution: Execution = LOCAL) -> Optimize
                 settings=settings, names=[str(y) for y in years], progress=say,
             )  # fmt: skip
         elapsed = time.perf_counter() - t0
-        allocation = _write(folder, resolved, scenario, goal, result, year_result, start,
-                            (lower, upper), settings, years)  # fmt: skip
+        tied = nothing_to_choose(result)
+        if tied:
+            result.notes.append(
+                f"The objective ({goal.label}) is {result.start_mean:.4g} for every allocation "
+                "the search tried: there is nothing to choose on it. Objectives that do "
+                "discriminate: " + "; ".join(DISCRIMINATING) + "."
+                + ("" if options.write_tied else " No optimized.yaml written (--write-tied "
+                   "writes the tie-break's choice anyway).")
+            )  # fmt: skip
+        allocation, written = _write(
+            folder, resolved, scenario, goal, result, year_result, start, (lower, upper),
+            settings, years, write=options.write_tied or not tied,
+        )  # fmt: skip
         path = folder.finish(
             command=options.command, scenarios=[resolved.info()], seed=seed,
             replicates=settings.final_replicates, timings={"optimise": round(elapsed, 3)},
@@ -177,10 +212,15 @@ def optimize(options: OptimizeOptions, execution: Execution = LOCAL) -> Optimize
                 "gain_interval": list(result.gain_interval),
                 "gain_compared_on": result.compared_on,
                 "notes": result.notes,
+                "nothing_to_choose": tied,
+                "written": written,
                 **_by_year_extra(years, year_result),
             },
         )  # fmt: skip
-    return OptimizeResult(path, goal, result, settings, allocation, years, year_result)
+    return OptimizeResult(
+        path, goal, result, settings, allocation, years, year_result, tied,
+        path / written if written else None,
+    )  # fmt: skip
 
 
 def _by_year_extra(years: list[int], year_result: OptimiseResult | None) -> dict[str, Any]:
@@ -211,10 +251,12 @@ def _write(
     bounds: tuple[np.ndarray, np.ndarray],
     settings: OptimiseSettings,
     years: list[int],
-) -> pd.DataFrame:
-    """The search's tables and charts and the optimised scenario file.
+    *,
+    write: bool = True,
+) -> tuple[pd.DataFrame, str | None]:
+    """The search's tables and charts and (if ``write``) the optimised scenario file.
 
-    Returns the allocation table.
+    Returns the allocation table and the scenario file's name (None if not written).
     """
     names = list(GRANT_INSTRUMENTS)
     folder.write_csv("history.csv", result.history)
@@ -231,9 +273,16 @@ def _write(
         }
     )
     folder.write_csv("allocation.csv", allocation)
-    fig = optimiser_chart(
-        result, names, start_label=resolved.path.stem, title=f"Allocation search: {goal.label}"
+    measure = (
+        f"tie-break of {goal.label}: mean over targets of min(value / threshold, 1) (the "
+        "objective itself ties)"
+        if result.compared_on == "secondary"
+        else f"{goal.label} ({goal.units})"
     )
+    fig = optimiser_chart(
+        result, names, start_label=resolved.path.stem, title=f"Allocation search: {measure}",
+        ylabel=f"objective: {goal.units} (mean over replicates)",
+    )  # fmt: skip
     save(fig, folder.path("charts/optimiser.png"))
     calibration_ref = keep_calibration(folder, resolved)
     lo, hi = result.best_interval
@@ -275,14 +324,16 @@ def _write(
             f"{year_result.gain_interval[0]:.4g} to {year_result.gain_interval[1]:.4g})."
         )
         notes.extend(year_result.notes)
+    if not write:
+        return allocation, None
     folder.write_text(
         "optimized.yaml",
         optimised_document(
-            scenario, result.best, title=f"{scenario.title} (optimised: {goal.spec})",
+            resolved, scenario, result.best, title=f"{scenario.title} (optimised: {goal.spec})",
             notes=notes, calibration=calibration_ref, year_shares=year_shares,
             counterfactual=keep_counterfactual(
                 folder, resolved, "optimized.yaml", same_programme=False
             ),
         ),
     )  # fmt: skip
-    return allocation
+    return allocation, "optimized.yaml"

@@ -11,6 +11,7 @@ import yaml
 
 from mfgplan.analysis.attribution import INSTRUMENTS, OUTCOMES
 from mfgplan.cli import main
+from mfgplan.inputs.scenario import load_scenario
 from tests.conftest import small_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,12 +83,16 @@ def test_optimize_writes_a_scenario_that_runs(tmp_path, capsys):
     finalists = pd.read_csv(out / "finalists.csv")
     assert finalists["indistinguishable"].any()
     assert (out / "charts" / "optimiser.png").is_file()
-    document = yaml.safe_load((out / "optimized.yaml").read_text())
+    written = (out / "optimized.yaml").read_text()
+    document = yaml.safe_load(written)
     assert document["calibration"] == "calibration.json"
-    # the annual budget follows the chosen spread over the years (whole yuan)
-    budget = document["programme"]["annual_budget"]
+    # the source's own lines and comments are kept; amounts keep their units
+    assert "n_firms: 700" in written and "# Optimised allocation of" in written
+    assert "万元" in written and "optimised: " in written and "1000000000.0" not in written
+    # the annual budget follows the chosen spread over the years (whole 万元, rounded down)
+    budget = load_scenario(out / "optimized.yaml").scenario.programme.annual_budget
     assert sorted(budget) == [2016, 2017, 2018, 2019, 2020]
-    assert sum(budget.values()) == pytest.approx(5e9, abs=10)
+    assert sum(budget.values()) == pytest.approx(5e9, abs=5 * 1e4)
     # the written scenario is accepted by run
     run_out = tmp_path / "run"
     assert main(["run", str(out / "optimized.yaml"), "-n", "2", "--out", str(run_out), "-q",
@@ -96,6 +101,25 @@ def test_optimize_writes_a_scenario_that_runs(tmp_path, capsys):
     assert manifest["objective"]["spec"] == "va:2020"
     assert "by_year" in manifest
     assert manifest["evaluations"] > 0
+
+
+def test_optimize_says_when_there_is_nothing_to_choose(tmp_path, capsys):
+    """The default objective (every 2020 target met) is 0 for every allocation here (the SEI
+    target is out of reach): no optimized.yaml, and an objective that discriminates named."""
+    out = tmp_path / "tie"
+    code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
+                 "--out", str(out), "-q"])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "nothing to choose" in printed and "va:2020" in printed
+    assert not (out / "optimized.yaml").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["nothing_to_choose"] is True and manifest["written"] is None
+    # asked for, it is written
+    again = tmp_path / "tie-written"
+    assert main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
+                 "--write-tied", "--out", str(again), "-q"]) == 0  # fmt: skip
+    assert (again / "optimized.yaml").is_file()
 
 
 @pytest.mark.parametrize(
