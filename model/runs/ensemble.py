@@ -19,7 +19,7 @@ from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import Programme
 from mfgplan.inputs.sample import ParameterSample
 from mfgplan.parallel import Failure, batches, map_tasks
-from mfgplan.runs.job import EnsembleJob, Outcome, resolve_job, run_batch
+from mfgplan.runs.job import EnsembleJob, Outcome, resolve_job, run_batch, run_pairs
 from mfgplan.runs.variables import assemble, dataset_skeleton
 
 __all__ = ["EnsembleFailedError", "iter_outcomes", "run_ensemble", "run_ensembles"]
@@ -46,11 +46,25 @@ def iter_outcomes(
     :func:`mfgplan.parallel.map_tasks` for ``workers`` and ``scheduler``.
     """
     n_parallel = workers if scheduler is None else 8
-    tasks = [(j, batch) for j, ids in enumerate(replicates) for batch in batches(ids, n_parallel)]
-    for number, outcomes in map_tasks(run_batch, jobs, tasks, workers=workers, scheduler=scheduler):
-        j = tasks[number][0]
-        for r, outcome in outcomes:
-            yield j, r, outcome
+    if len(jobs) == 1:
+        tasks = [(0, batch) for batch in batches(replicates[0], n_parallel)]
+        for _, outcomes in map_tasks(run_batch, jobs, tasks, workers=workers, scheduler=scheduler):
+            for r, outcome in outcomes:
+                yield 0, r, outcome
+        return
+    # several jobs (variants, compared scenarios): a task runs every job of a few replicates,
+    # so that the jobs of a replicate share its counterfactual run (run_pairs)
+    wanted: dict[int, list[int]] = {}
+    for j, ids in enumerate(replicates):
+        for r in ids:
+            wanted.setdefault(int(r), []).append(j)
+    tasks = [
+        (0, [(j, r) for r in batch for j in wanted[r]])
+        for batch in batches(sorted(wanted), n_parallel)
+    ]
+    shared = (tuple(jobs),)
+    for _, outcomes in map_tasks(run_pairs, shared, tasks, workers=workers, scheduler=scheduler):
+        yield from outcomes
 
 
 def run_ensembles(

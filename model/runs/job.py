@@ -35,6 +35,7 @@ __all__ = [
     "resolve_job",
     "run_batch",
     "run_one",
+    "run_pairs",
     "run_replicate",
 ]
 
@@ -122,6 +123,7 @@ def run_replicate(
     counterfactual: Programme | None = None,
     parameters: ParameterSample | None = None,
     explicit: frozenset[str] = frozenset(),
+    references: dict[str, ReplicateRecord] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor.
 
@@ -129,6 +131,11 @@ def run_replicate(
     (:func:`reference_scenarios`) are run and anchored on the statistical baseline. Money,
     award counts and project counts are returned in the province's units: the model's
     divided by its sample fraction ``n_firms / province_firms``. See the module doc.
+
+    ``references`` keeps the records of the counterfactual worlds run for this replicate, keyed
+    by everything a record depends on, so that several jobs of the same replicate (the variants
+    of one scenario) run a shared counterfactual once; a record from it is the one a new run
+    would give, so results do not depend on it.
     """
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
     baseline, record = simulate_replicate(
@@ -141,9 +148,15 @@ def run_replicate(
         elif other == scenario:
             worlds.append(record)
         else:
+            key = _reference_key(other, fit, root_seed, replicate, n_firms, province_firms)
+            if references is not None and key in references:
+                worlds.append(references[key])
+                continue
             _, other_record = simulate_replicate(
                 other, fit, root_seed, replicate, n_firms, province_firms=province_firms
             )
+            if references is not None:
+                references[key] = other_record
             worlds.append(other_record)
     out = anchor(baseline, record, *worlds)
     per_model_unit = 1.0 / record.sample_fraction
@@ -173,13 +186,34 @@ def run_replicate(
     return out
 
 
-def run_one(job: EnsembleJob, replicate: int) -> Outcome:
+def _reference_key(
+    scenario: Scenario,
+    fit: BaselineFit,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    province_firms: int | None,
+) -> str:
+    """What a counterfactual world's record depends on, as one string."""
+    return (
+        f"{fit.as_of}:{fit.horizon}:{root_seed}:{replicate}:{n_firms}:{province_firms}:"
+        + scenario.model_dump_json(exclude=HEADER_FIELDS)
+    )
+
+
+#: scenario fields that name and describe it without changing a run
+HEADER_FIELDS = frozenset({"title", "description", "author", "references", "baseline"})
+
+
+def run_one(
+    job: EnsembleJob, replicate: int, references: dict[str, ReplicateRecord] | None = None
+) -> Outcome:
     """Run one replicate; an exception becomes a :class:`~mfgplan.parallel.Failure`."""
     try:
         return run_replicate(
             job.scenario, job.fit, job.root_seed, replicate, job.n_firms,
             province_firms=job.province_firms, counterfactual=job.counterfactual,
-            parameters=job.parameters, explicit=job.explicit,
+            parameters=job.parameters, explicit=job.explicit, references=references,
         )  # fmt: skip
     except Exception as err:
         return Failure.from_exception(replicate, err, job.root_seed)
@@ -191,6 +225,26 @@ def run_batch(job: EnsembleJob, replicates: Sequence[int]) -> list[tuple[int, Ou
     This is a task of :func:`mfgplan.parallel.map_tasks`.
     """
     return [(int(r), run_one(job, int(r))) for r in replicates]
+
+
+def run_pairs(
+    jobs: Sequence[EnsembleJob], pairs: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, Outcome]]:
+    """Run ``(job index, replicate)`` pairs, the jobs of a replicate sharing its counterfactual.
+
+    This is a task of :func:`mfgplan.parallel.map_tasks` (``jobs`` its shared object): the
+    variants of a scenario on the same replicates run their common counterfactual once per
+    replicate instead of once per variant.
+    """
+    out = []
+    references: dict[str, ReplicateRecord] = {}
+    current = None
+    for j, r in pairs:
+        if r != current:
+            references.clear()
+            current = r
+        out.append((int(j), int(r), run_one(jobs[j], int(r), references)))
+    return out
 
 
 def resolve_job(
