@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from mfgplan.analysis.attribution import OUTCOMES
@@ -42,14 +43,21 @@ CHARTED: dict[str, tuple[str, float]] = {
     "rd_intensity": ("% of GDP", 0.01),
     "enterprise_count": ("enterprises", 1.0),
 }
-#: resolution of every saved chart [dots per inch]
-DPI = 110
+#: resolution of every saved PNG chart [dots per inch]: print quality
+DPI = 200
 
 
 def save(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG at :data:`DPI` (its folder made); returns the path."""
+    """Save a figure as PNG at :data:`DPI` and, beside it, as SVG (its folder made).
+
+    The PNG is for screens and slides, the SVG (vector, text kept as text) for a printed report.
+    Returns the PNG's path.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI)
+    # a fixed salt and no date: the same figure gives the same file
+    with rc_context({"svg.hashsalt": "mfgplan"}):
+        fig.savefig(path.with_suffix(".svg"), metadata={"Date": None})
     return path
 
 
