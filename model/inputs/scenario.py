@@ -144,7 +144,7 @@ class ResolvedScenario:
             "counterfactual": own_name,
             "base_year": s.base_year,
             "horizon": s.horizon,
-            "programme": self.counterfactual.model_dump(mode="json"),
+            "programme": _int_year_keys(self.counterfactual.model_dump(mode="json")),
         }
         header = f"# The counterfactual programme of {s.title}, from {self.counterfactual_path}\n"
         return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

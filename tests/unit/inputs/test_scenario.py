@@ -179,3 +179,26 @@ def test_resolved_yaml_with_per_year_values_loads_back(tmp_path):
             "counterfactual": str(root / "scenarios" / "pre-plan.yaml"),
         }
     )
+
+
+def test_a_counterfactual_with_per_year_values_is_written_so_that_it_loads_back(tmp_path):
+    """Year keys stay integers in the counterfactual a run folder keeps."""
+    root = Path(__file__).resolve().parents[3]
+    (tmp_path / "cf.yaml").write_text(
+        f"baseline: {root / 'scenarios' / 'pre-plan.yaml'}\ntitle: cf per year\n"
+        "counterfactual: cf.yaml\nprogramme:\n  allocation:\n"
+        "    tech_retrofit_grant: {2016: 3亿元, 2018: 3.2亿元}\n",
+        encoding="utf-8",
+    )
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"baseline: {root / 'scenarios' / 'plan-2016.yaml'}\ntitle: child\n"
+        "counterfactual: cf.yaml\n",
+        encoding="utf-8",
+    )
+    resolved = load_scenario(child)
+    kept = tmp_path / "kept.yaml"
+    kept.write_text(resolved.counterfactual_yaml("kept.yaml"), encoding="utf-8")
+    again = load_scenario(kept)
+    assert again.scenario.programme.allocation.tech_retrofit_grant == {2016: 3e8, 2018: 3.2e8}
+    assert again.own_counterfactual
