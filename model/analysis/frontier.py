@@ -26,7 +26,7 @@ import xarray as xr
 from mfgplan.analysis.intervals import wilson_interval
 from mfgplan.analysis.targets import TARGETS, Target
 from mfgplan.inputs.fields import expand_yearly
-from mfgplan.inputs.parameters import Scenario, count_limits
+from mfgplan.inputs.parameters import Scenario, catalogue, count_limits
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 
 __all__ = [
@@ -72,13 +72,13 @@ def scaled_scenario(scenario: Scenario, scale: float) -> Scenario:
     programme["allocation"] = {
         name: _times(getattr(p.allocation, name), scale, years, name) for name in GRANT_INSTRUMENTS
     }
-    instruments = scenario.programme.instruments
+    bounds = {row["name"]: row["bounds"] for row in catalogue()}
     for name in GRANT_INSTRUMENTS:
         rules = programme["instruments"][name]
-        model = type(getattr(instruments, name))
         for attr in SCALED_COUNT_FIELDS:
             if attr in rules:
-                rules[attr] = min(math.ceil(rules[attr] * scale - 1e-9), _upper(model, attr))
+                ceiling = bounds[f"programme.instruments.{name}.{attr}"].get("le", 10**6)
+                rules[attr] = min(math.ceil(rules[attr] * scale - 1e-9), int(ceiling))
         for attr in SCALED_PLACE_AMOUNTS:
             if attr in rules:
                 rules[attr] = rules[attr] * scale
@@ -99,14 +99,6 @@ def scaled_scenario(scenario: Scenario, scale: float) -> Scenario:
             allocation[name] = {y: v * limit / total for y, v in allocation[name].items()}
     programme["allocation"] = allocation
     return Scenario.model_validate(data)
-
-
-def _upper(model: type, attr: str) -> int:
-    """The catalogue's upper bound of a count field (a large number without one)."""
-    for meta in model.model_fields[attr].metadata:
-        if getattr(meta, "le", None) is not None:
-            return int(meta.le)
-    return 10**6
 
 
 def first_year_likely(ds: xr.Dataset, target: Target, level: float = 0.5) -> int | None:

@@ -24,6 +24,7 @@ __all__ = [
     "analysis_options",
     "command_line",
     "execution",
+    "folder_options",
     "parallel_options",
     "positive_int",
     "scale_list",
@@ -88,13 +89,18 @@ def parallel_options(parser: argparse.ArgumentParser) -> None:
 
 
 def analysis_options(parser: argparse.ArgumentParser, command: str) -> None:
-    """Options shared by optimize and sensitivity."""
+    """Options shared by optimize and sensitivity: ``--firms`` and :func:`folder_options`."""
     parser.add_argument(
         "--firms",
         type=positive_int,
-        help="override the firm population for speed (changes results: the plan's counts "
-        "are not scaled with it)",
+        help="override the firm population for speed (a sample of the province: budgets and "
+        "counts scale with it; a small sample keeps a small-sample bias, ODD 5)",
     )
+    folder_options(parser, command)
+
+
+def folder_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """Options of every planning command that writes a folder: seed, out, force, quiet, workers."""
     parser.add_argument("--seed", type=seed_value, help="override the root seed")
     parser.add_argument("--out", type=Path, help=f"output folder (default outputs/{command}/<id>)")
     parser.add_argument("--force", action="store_true", help="replace an existing folder")

@@ -14,10 +14,9 @@ from mfgplan.cli.console import (
     analysis_options,
     command_line,
     execution,
-    parallel_options,
+    folder_options,
     positive_int,
     scale_list,
-    seed_value,
 )
 from mfgplan.errors import InputError
 from mfgplan.report import text
@@ -38,11 +37,7 @@ def add_parsers(sub: Any) -> None:
     att.add_argument(
         "--replicates", "-n", type=positive_int, default=100, help="replicates per ensemble"
     )
-    att.add_argument("--seed", type=seed_value, help="override the root seed")
-    att.add_argument("--out", type=Path, help="output folder (default outputs/attribute/<id>)")
-    att.add_argument("--force", action="store_true", help="replace an existing folder")
-    att.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    parallel_options(att)
+    folder_options(att, "attribute")
     att.set_defaults(handler=_attribute)
 
     fro = sub.add_parser("frontier", help="what would it take: P(met) as the money is scaled")
@@ -52,11 +47,7 @@ def add_parsers(sub: Any) -> None:
         help="multiples of the programme's money, comma-separated",
     )  # fmt: skip
     fro.add_argument("--replicates", "-n", type=positive_int, default=200, help="per scale")
-    fro.add_argument("--seed", type=seed_value, help="override the root seed")
-    fro.add_argument("--out", type=Path, help="output folder (default outputs/frontier/<id>)")
-    fro.add_argument("--force", action="store_true", help="replace an existing folder")
-    fro.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    parallel_options(fro)
+    folder_options(fro, "frontier")
     fro.set_defaults(handler=_frontier)
 
     opt = sub.add_parser(
