@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.analysis.targets import TARGETS
+from mfgplan.runs.anchoring import INDICATORS
 
 __all__ = ["budget_by_year", "budget_use", "programme_effects"]
 
@@ -34,7 +35,7 @@ def programme_effects(ds: xr.Dataset, year: int | None = None) -> pd.DataFrame:
             {
                 "indicator": target.indicator,
                 "year": int(when),
-                "units": ds[target.indicator].attrs.get("units", ""),
+                "units": INDICATORS[target.indicator][0],
                 "median": float(np.median(effect)),
                 "p5": float(np.quantile(effect, 0.05)),
                 "p95": float(np.quantile(effect, 0.95)),

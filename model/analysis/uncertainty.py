@@ -42,7 +42,7 @@ def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:
                         "indicator": name,
                         "year": int(year),
                         "quantity": quantity,
-                        "units": ds[name].attrs.get("units", ""),
+                        "units": INDICATORS[name][0],
                         "total_sd": float(np.sqrt(param + shock)) if np.isfinite(param) else np.nan,
                         "parameter_sd": float(np.sqrt(param)) if np.isfinite(param) else np.nan,
                         "shock_sd": float(np.sqrt(shock)) if np.isfinite(shock) else np.nan,

@@ -27,13 +27,28 @@ import xarray as xr
 
 from mfgplan.calibration.series import load_history, series
 
-__all__ = ["BaselineFit", "DriftModel", "fit_baseline", "fit_drift", "forecast_dataset"]
+__all__ = [
+    "DERIVED_HISTORY",
+    "UNITS",
+    "BaselineFit",
+    "DriftModel",
+    "fit_baseline",
+    "fit_drift",
+    "forecast_dataset",
+]
 
 INDUSTRY_PER_SECONDARY = (0.809, 0.03)  # 3170.1 / 3919.45 in 2009; sd assumption A5
 MANUFACTURING_PER_INDUSTRY = (0.812, 0.03)  # national 169800 / 209000 in 2012; A6
 ABOVE_SCALE_PER_INDUSTRY = (0.90, 0.04)  # assumption A7
 GROWTH_SIGMA_FLOOR = 0.01  # a year; assumption A8
 
+#: chart history that is derived from other statistics, not published as such:
+#: indicator -> (Chinese, English) note of how (:func:`_chart_history`)
+DERIVED_HISTORY: dict[str, tuple[str, str]] = {
+    "manufacturing_va": ("由GDP×工业占比×制造业比例推算", "GDP x industry share x mfg ratio"),
+    "industrial_va": ("由GDP×工业占比×规上比例推算", "GDP x industry share x above-scale ratio"),
+    "cnc_rate": ("全国数控化率，代用", "national CNC rate, as proxy"),
+}
 UNITS = {
     "gdp": ("yuan", "provincial GDP, nominal"),
     "industrial_va": ("yuan", "above-scale industrial value added, nominal"),

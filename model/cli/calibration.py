@@ -13,7 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from mfgplan.cli.console import Console, command_line, positive_int, seed_value
+from mfgplan.cli.console import (
+    Console,
+    command_line,
+    language_option,
+    positive_int,
+    seed_value,
+)
 from mfgplan.errors import InputError
 from mfgplan.report import text
 from mfgplan.workflows.backtest import BacktestOptions, backtest
@@ -36,6 +42,7 @@ def add_parsers(sub: Any) -> None:
     fc.add_argument("--seed", type=seed_value, default=20160114, help="root seed")
     fc.add_argument("--out", type=Path, default=Path("outputs/forecast"), help="output folder")
     fc.add_argument("--force", action="store_true", help="replace an existing folder")
+    language_option(fc)
     fc.set_defaults(handler=_forecast)
 
     cal = sub.add_parser(
@@ -92,6 +99,7 @@ def add_parsers(sub: Any) -> None:
     bt.add_argument("--force", action="store_true", help="replace an existing folder")
     bt.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     bt.add_argument("--workers", "-j", type=positive_int, default=1, help="local worker processes")
+    language_option(bt)
     bt.set_defaults(handler=_backtest)
 
 
@@ -99,7 +107,7 @@ def _forecast(args: argparse.Namespace) -> int:
     result = write_forecast(
         ForecastOptions(
             as_of=args.as_of, horizon=args.horizon, paths=args.paths, seed=args.seed,
-            out=args.out, force=args.force, command=command_line(args),
+            out=args.out, force=args.force, lang=args.lang, command=command_line(args),
         )
     )  # fmt: skip
     print(f"baseline forecast as of {args.as_of} (no provincial programme) -> {result.folder}")
@@ -167,7 +175,7 @@ def _backtest(args: argparse.Namespace) -> int:
     options = BacktestOptions(
         scenario=Path(args.scenario), as_of=_as_of_list(args.as_of), observed=args.observed,
         calibration=args.calibration, replicates=args.replicates, seed=args.seed, out=args.out,
-        force=args.force, workers=args.workers, command=command_line(args),
+        force=args.force, workers=args.workers, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = backtest(options, console)

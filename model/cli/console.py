@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mfgplan.report.words import LANGUAGES
 from mfgplan.workflows.variants import Execution
 
 #: the work completed but some replicates failed (listed in the manifest)
@@ -99,12 +100,26 @@ def analysis_options(parser: argparse.ArgumentParser, command: str) -> None:
     folder_options(parser, command)
 
 
+def language_option(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language of the charts and the report."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="both",
+        help="language of the charts and the report: Chinese, English or both",
+    )
+
+
 def folder_options(parser: argparse.ArgumentParser, command: str) -> None:
-    """Options of every planning command that writes a folder: seed, out, force, quiet, workers."""
+    """Options of every planning command that writes a folder: seed, out, force, quiet, workers.
+
+    With :func:`language_option` (every such command draws charts).
+    """
     parser.add_argument("--seed", type=seed_value, help="override the root seed")
     parser.add_argument("--out", type=Path, help=f"output folder (default outputs/{command}/<id>)")
     parser.add_argument("--force", action="store_true", help="replace an existing folder")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    language_option(parser)
     parallel_options(parser)
 
 

@@ -118,7 +118,7 @@ def add_parsers(sub: Any) -> None:
 def _attribute(args: argparse.Namespace) -> int:
     options = AttributeOptions(
         scenario=Path(args.scenario), replicates=args.replicates, seed=args.seed, out=args.out,
-        force=args.force, command=command_line(args),
+        force=args.force, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = attribute(options, execution(args, console))
@@ -137,7 +137,7 @@ def _attribute(args: argparse.Namespace) -> int:
 def _frontier(args: argparse.Namespace) -> int:
     options = FrontierOptions(
         scenario=Path(args.scenario), scales=args.scales, replicates=args.replicates,
-        seed=args.seed, out=args.out, force=args.force, command=command_line(args),
+        seed=args.seed, out=args.out, force=args.force, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = frontier(options, execution(args, console))
@@ -170,7 +170,7 @@ def _optimize(args: argparse.Namespace) -> int:
         scenario=Path(args.scenario), objective=args.objective,
         min_shares=_min_shares(args.min_share), by_year=args.by_year, quick=args.quick,
         final_replicates=args.final_replicates, firms=args.firms, seed=args.seed, out=args.out,
-        force=args.force, write_tied=args.write_tied, command=command_line(args),
+        force=args.force, write_tied=args.write_tied, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         out = optimize(options, execution(args, console))
@@ -188,7 +188,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
         scenario=Path(args.scenario), method=args.method, samples=args.samples,
         replicates=args.replicates, parameters_only=args.parameters_only,
         prim_replicates=args.prim_replicates, firms=args.firms, seed=args.seed, out=args.out,
-        force=args.force, command=command_line(args),
+        force=args.force, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = sensitivity(options, execution(args, console))

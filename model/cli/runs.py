@@ -16,6 +16,7 @@ from mfgplan.cli.console import (
     EXIT_PARTIAL,
     Console,
     command_line,
+    language_option,
     parallel_options,
     positive_int,
     seed_value,
@@ -44,6 +45,7 @@ def add_parsers(sub: Any) -> None:
     )
     run.add_argument("--no-charts", action="store_true", help="skip the charts")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    language_option(run)
     parallel_options(run)
     run.set_defaults(handler=_run)
 
@@ -57,6 +59,7 @@ def add_parsers(sub: Any) -> None:
         "--resume", action="store_true", help="continue an interrupted comparison in --out"
     )
     cmp_.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    language_option(cmp_)
     parallel_options(cmp_)
     cmp_.set_defaults(handler=_compare)
 
@@ -75,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     options = RunOptions(
         scenario=Path(args.scenario), replicates=args.replicates, seed=args.seed, out=args.out,
         force=args.force, resume=args.resume, charts=not args.no_charts, workers=args.workers,
-        scheduler=args.scheduler, command=command_line(args),
+        scheduler=args.scheduler, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = run_scenario(options, console)
@@ -125,7 +128,7 @@ def _compare(args: argparse.Namespace) -> int:
     options = CompareOptions(
         scenarios=tuple(Path(p) for p in args.scenarios), replicates=args.replicates,
         seed=args.seed, out=args.out, force=args.force, resume=args.resume,
-        workers=args.workers, scheduler=args.scheduler, command=command_line(args),
+        workers=args.workers, scheduler=args.scheduler, lang=args.lang, command=command_line(args),
     )  # fmt: skip
     with Console(args.quiet) as console:
         result = compare_scenarios(options, console)

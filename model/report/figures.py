@@ -1,7 +1,10 @@
-"""The charts each command puts in its folder's ``charts/`` (PNG files).
+"""The charts each command puts in its folder's ``charts/`` (PNG and SVG files).
 
 The drawing is in :mod:`mfgplan.report.charts` and :mod:`mfgplan.report.planning_charts`;
-here each folder's set of figures is assembled from the results and saved.
+here each folder's set of figures is assembled from the results, labelled in the language asked
+for (``lang``: ``zh``, ``en`` or ``both``; :mod:`mfgplan.report.words`) and saved
+(:func:`mfgplan.report.style.save`). Money is drawn in 亿元, shares in %, differences of shares
+in percentage points.
 """
 
 from __future__ import annotations
@@ -13,14 +16,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib import rc_context
-from matplotlib.figure import Figure
 
 from mfgplan.analysis.attribution import OUTCOMES
 from mfgplan.analysis.backtest import BacktestResult
 from mfgplan.analysis.targets import TARGETS
-from mfgplan.calibration.forecast import UNITS
+from mfgplan.calibration.forecast import DERIVED_HISTORY, UNITS
 from mfgplan.report.charts import backtest_chart, diff_chart, fan_chart, per_yuan_chart
+from mfgplan.report.style import save
+from mfgplan.report.words import (
+    INDICATOR_NAMES,
+    INSTRUMENT_NAMES,
+    OUTCOME_NAMES,
+    PHRASES,
+    TARGET_ASKS,
+    UNIT_WORDS,
+    Language,
+    Words,
+    say,
+)
 
 __all__ = [
     "CHARTED",
@@ -29,43 +42,41 @@ __all__ = [
     "difference_charts",
     "forecast_charts",
     "run_charts",
-    "save",
 ]
 
-#: indicator -> (axis label, display scale)
+#: indicator -> (unit kind of :data:`mfgplan.report.words.UNIT_WORDS`, display scale)
 CHARTED: dict[str, tuple[str, float]] = {
-    "manufacturing_va": ("billion yuan (nominal)", 1e9),
-    "industrial_va": ("billion yuan (nominal)", 1e9),
-    "industrial_va_growth": ("% a year (real)", 0.01),
-    "sei_share": ("% of industrial VA", 0.01),
-    "hightech_share": ("% of industrial VA", 0.01),
-    "cnc_rate": ("% of key-process equipment", 0.01),
-    "rd_intensity": ("% of GDP", 0.01),
-    "enterprise_count": ("enterprises", 1.0),
+    "manufacturing_va": ("yuan", 1e8),
+    "industrial_va": ("yuan", 1e8),
+    "industrial_va_growth": ("growth", 0.01),
+    "sei_share": ("fraction", 0.01),
+    "hightech_share": ("fraction", 0.01),
+    "cnc_rate": ("fraction", 0.01),
+    "rd_intensity": ("fraction", 0.01),
+    "enterprise_count": ("count", 1.0),
 }
-#: resolution of every saved PNG chart [dots per inch]: print quality
-DPI = 200
 
 
-def save(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG at :data:`DPI` and, beside it, as SVG (its folder made).
-
-    The PNG is for screens and slides, the SVG (vector, text kept as text) for a printed report.
-    Returns the PNG's path.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
-    # a fixed salt and no date: the same figure gives the same file
-    with rc_context({"svg.hashsalt": "mfgplan"}):
-        fig.savefig(path.with_suffix(".svg"), metadata={"Date": None})
-    return path
+def _name(indicator: str, lang: Language) -> str:
+    return say(INDICATOR_NAMES.get(indicator, Words(indicator, indicator)), lang)
 
 
-def run_charts(ds: xr.Dataset, folder: Path, history: Mapping[str, Any]) -> list[Path]:
+def _unit(kind: str, lang: Language, difference: bool = False) -> str:
+    return say(UNIT_WORDS[kind][1 if difference else 0], lang)
+
+
+def _derived(name: str, lang: Language) -> str | None:
+    note = DERIVED_HISTORY.get(name)
+    return None if note is None else say(Words(*note), lang)
+
+
+def run_charts(
+    ds: xr.Dataset, folder: Path, history: Mapping[str, Any], lang: Language = "both"
+) -> list[Path]:
     """Fan charts of each indicator with history, target line and probability."""
     written = []
     targets = {t.indicator: t for t in TARGETS}
-    for name, (ylabel, scale) in CHARTED.items():
+    for name, (kind, scale) in CHARTED.items():
         target = targets.get(name)
         values = ds[name].values
         probability = None
@@ -74,27 +85,33 @@ def run_charts(ds: xr.Dataset, folder: Path, history: Mapping[str, Any]) -> list
             yi = int(np.flatnonzero(ds["year"].values == target.year)[0])
             probability = float(np.mean(values[:, yi] >= target.threshold))
             target_pair = (target.year, target.threshold)
+        sep = "\n" if lang == "both" else " - "
         fig = fan_chart(
             ds["year"].values,
             values,
-            title=f"{ds[name].attrs['long_name']} - {ds.attrs.get('title', '')}",
-            ylabel=ylabel,
+            title=f"{_name(name, lang)}{sep}{ds.attrs.get('scenario', '')}",
+            ylabel=_unit(kind, lang),
             scale=scale,
             history=history.get(name),
+            history_derived=_derived(name, lang),
             target=target_pair,
             probability=probability,
-            target_label=target.description if target else None,
+            target_label=say(TARGET_ASKS[target.name], lang) if target else None,
+            lang=lang,
         )
         written.append(save(fig, folder / f"{name}.png"))
     return written
 
 
 def difference_charts(
-    datasets: Mapping[str, xr.Dataset], reference: str, folder: Path
+    datasets: Mapping[str, xr.Dataset], reference: str, folder: Path, lang: Language = "both"
 ) -> list[Path]:
-    """Each indicator's paired difference of every scenario from ``reference``."""
+    """Each indicator's paired difference of every scenario from ``reference``.
+
+    Differences of shares are in percentage points, of money in 亿元.
+    """
     written: list[Path] = []
-    for name, (ylabel, scale) in CHARTED.items():
+    for name, (kind, scale) in CHARTED.items():
         ref = datasets[reference][name].values
         diffs = {lab: ds[name].values - ref for lab, ds in datasets.items() if lab != reference}
         if not diffs:
@@ -102,34 +119,36 @@ def difference_charts(
         fig = diff_chart(
             datasets[reference]["year"].values,
             diffs,
-            title=f"{name}: difference from {reference} (same draws)",
-            ylabel=ylabel,
+            title=f"{_name(name, lang)}: {say(PHRASES['difference_from'], lang)} {reference}",
+            ylabel=_unit(kind, lang, difference=True),
             scale=scale,
+            lang=lang,
         )
         written.append(save(fig, folder / f"{name}_difference.png"))
     return written
 
 
 def forecast_charts(
-    ds: xr.Dataset, history: Mapping[str, Any], folder: Path, as_of: int
+    ds: xr.Dataset, history: Mapping[str, Any], folder: Path, as_of: int, lang: Language = "both"
 ) -> list[Path]:
     """Fan charts of the statistical baseline's indicators with their history."""
-    scales = {"yuan": (1e9, "billion yuan"), "fraction": (0.01, "%"), "count": (1.0, "count")}
+    kinds = {"yuan": ("yuan", 1e8), "fraction": ("fraction", 0.01), "count": ("count", 1.0)}
     written = []
-    for name in UNITS:
+    for name, (units, _) in UNITS.items():
         if name not in ds:
             continue
-        scale, label = scales[ds[name].attrs["units"]]
+        kind, scale = CHARTED.get(name, kinds[units])
         fig = fan_chart(
             ds["year"].values, ds[name].values,
-            title=f"{ds[name].attrs['long_name']} (baseline as of {as_of})",
-            ylabel=label, scale=scale, history=history.get(name),
+            title=f"{_name(name, lang)} ({say(PHRASES['baseline_as_of'], lang)} {as_of})",
+            ylabel=_unit(kind, lang), scale=scale, history=history.get(name),
+            history_derived=_derived(name, lang), lang=lang,
         )  # fmt: skip
         written.append(save(fig, folder / f"{name}.png"))
     return written
 
 
-def backtest_figure(result: BacktestResult, path: Path) -> Path | None:
+def backtest_figure(result: BacktestResult, path: Path, lang: Language = "both") -> Path | None:
     """Projections from the as-of year against the later observations (and the ETS band).
 
     None when nothing was scored.
@@ -158,35 +177,50 @@ def backtest_figure(result: BacktestResult, path: Path) -> Path | None:
     if not scored:
         return None
     scales = {
-        name: (CHARTED[name][1], CHARTED[name][0]) if name in CHARTED else (1.0, UNITS[name][0])
+        name: (CHARTED[name][1], _unit(CHARTED[name][0], lang))
+        if name in CHARTED
+        else (1.0, UNITS[name][0])
         for name in scored
     }
     results = {name: (ds["year"].values, ds[name].values) for name in scored}
-    fig = backtest_chart(results, scored, result.history, as_of=result.as_of, scales=scales)
+    titles = {name: _name(name, lang) for name in scored}
+    fig = backtest_chart(
+        results, scored, result.history, as_of=result.as_of, scales=scales, titles=titles,
+        lang=lang,
+    )  # fmt: skip
     return save(fig, path)
 
 
 def attribution_charts(
-    table: pd.DataFrame, instruments: Sequence[str], n_replicates: int, folder: Path
+    table: pd.DataFrame,
+    instruments: Sequence[str],
+    n_replicates: int,
+    folder: Path,
+    lang: Language = "both",
 ) -> list[Path]:
     """Per outcome: what each instrument buys per yuan of fiscal cost, with its marginal value.
 
-    Units: value added per yuan; shares in points per 100 million yuan.
+    Units: value added per yuan; shares in percentage points per 100 million yuan (亿元).
     """
     written = []
     for outcome in OUTCOMES:
         rows = table[(table["outcome"] == outcome) & table["instrument"].isin(instruments)]
-        units, description = OUTCOMES[outcome]
-        scale, per = (1e8, "yuan of value added per yuan") if units == "yuan" else (
-            1.0, f"{units} per 100 million yuan")  # fmt: skip
+        units, _ = OUTCOMES[outcome]
+        if units == "yuan":  # value added per 100 million yuan / 1e8 = per yuan
+            scale, per = 1e8, say(PHRASES["per_yuan"], lang)
+        else:  # already percentage points per 100 million yuan
+            scale = 1.0
+            per = f"{_unit('fraction', lang, difference=True)}, {say(PHRASES['per_100m'], lang)}"
+        names = [say(INSTRUMENT_NAMES.get(n, Words(n, n)), lang) for n in rows["instrument"]]
         fig = per_yuan_chart(
-            rows["instrument"].tolist(),
+            names,
             rows["per_100m_yuan"].to_numpy() / scale,
             rows[["per_100m_low", "per_100m_high"]].to_numpy() / scale,
             rows["marginal_per_100m"].to_numpy() / scale,
             rows[["marginal_low", "marginal_high"]].to_numpy() / scale,
-            title=f"What each instrument buys: {description}",
-            xlabel=f"{per} of fiscal cost ({n_replicates} paired replicates; bars: 90% interval)",
+            title=f"{say(PHRASES['what_it_buys'], lang)}: {say(OUTCOME_NAMES[outcome], lang)}",
+            xlabel=f"{per} ({n_replicates} {say(PHRASES['paired'], lang)})",
+            lang=lang,
         )
         written.append(save(fig, folder / f"per_yuan_{outcome}.png"))
     return written

@@ -14,11 +14,13 @@ from matplotlib.ticker import MaxNLocator
 
 from mfgplan.analysis.discovery import PrimResult
 from mfgplan.analysis.optimise import OptimiseResult
-from mfgplan.analysis.targets import TARGETS
+from mfgplan.report.style import styled
+from mfgplan.report.words import PHRASES, TARGET_ASKS, Language, Words, say
 
 __all__ = ["frontier_chart", "optimiser_chart", "prim_chart", "tornado_chart"]
 
 
+@styled
 def optimiser_chart(
     result: OptimiseResult,
     names: Sequence[str] | None = None,
@@ -132,6 +134,7 @@ def _short_stage(stage: str) -> str:
     return stage
 
 
+@styled
 def tornado_chart(table: pd.DataFrame, output: str, method: str, top: int = 12) -> Figure:
     """Horizontal bars of the ``top`` most influential factors of ``output`` (largest on top).
 
@@ -152,20 +155,24 @@ def tornado_chart(table: pd.DataFrame, output: str, method: str, top: int = 12) 
     y = np.arange(k)[::-1].astype(float)
     factors = rows["factor"].astype(str).tolist()
     if method == "morris":
-        mu = rows["mu_star"].to_numpy(float)
-        conf = rows["mu_star_conf"].to_numpy(float)
+        # the power of ten goes into the axis label, not into an offset text over it
+        power = _power_of_thousand(rows["mu_star"].to_numpy(float))
+        unit = 10.0**power
+        times = f" (x 1e{power})" if power else ""
+        mu = rows["mu_star"].to_numpy(float) / unit
+        conf = rows["mu_star_conf"].to_numpy(float) / unit
         ax.barh(y, mu, xerr=conf, color="tab:blue", alpha=0.8, capsize=3,
                 label="mu* (95% interval); σ: spread of the effects")  # fmt: skip
         ends = np.nan_to_num(mu + conf)
         span = float(ends.max()) if k and ends.max() > 0 else 1.0
-        for yi, end, s in zip(y, ends, rows["sigma"].to_numpy(float), strict=True):
+        for yi, end, s in zip(y, ends, rows["sigma"].to_numpy(float) / unit, strict=True):
             ax.text(end + 0.02 * span, yi, f"σ = {s:.3g}", fontsize=7, color="dimgray",
                     va="center")  # fmt: skip
         ax.set_xlim(0, 1.15 * span)
         ax.set_title(f"What {output} hinges on (Morris mu*, same units as the output)", fontsize=11)
         ax.set_xlabel(
-            f"mean absolute change in {output} when the input moves across its whole range\n"
-            "(σ large: the effect depends on the other inputs or is non-linear)",
+            f"mean absolute change in {output}{times} when the input moves across its whole "
+            "range\n(σ large: the effect depends on the other inputs or is non-linear)",
             fontsize=9,
         )
     else:
@@ -189,6 +196,15 @@ def tornado_chart(table: pd.DataFrame, output: str, method: str, top: int = 12) 
     return fig
 
 
+def _power_of_thousand(values: np.ndarray) -> int:
+    """The multiple of 3 nearest below the largest value's power of ten (0 within 1e-3..1e4)."""
+    top = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    if not np.isfinite(top) or top == 0.0 or 1e-3 <= top < 1e4:
+        return 0
+    return int(3 * np.floor(np.log10(top) / 3))
+
+
+@styled
 def prim_chart(result: PrimResult, title: str) -> Figure:
     """Two panels: the peeling trajectory and the chosen box's restricted inputs.
 
@@ -249,31 +265,28 @@ def prim_chart(result: PrimResult, title: str) -> Figure:
     return fig
 
 
-#: a target's name -> what it asks, in words (chart legends)
-DESCRIPTIONS = {t.name: t.description for t in TARGETS}
-
-
-def frontier_chart(table: pd.DataFrame, title: str) -> Figure:
+@styled
+def frontier_chart(table: pd.DataFrame, title: str, lang: Language = "both") -> Figure:
     """P(target met in its year) against the scale of the programme's money, one line a target.
 
     The 90% Wilson interval is shaded; the dotted lines are P = 0.5 and P = 0.9. The x axis is
     the multiple of the scenario's money (0 = no provincial money).
     """
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = Figure(figsize=(8, 5.2), layout="constrained")
     ax = fig.add_subplot()
     scales = sorted(table["scale"].unique())
     positions = {s: i for i, s in enumerate(scales)}
     for target, rows in table.groupby("target", sort=False):
         rows = rows.sort_values("scale")
         x = [positions[s] for s in rows["scale"]]
-        label = DESCRIPTIONS.get(str(target), str(target))
+        label = say(TARGET_ASKS.get(str(target), Words(str(target), str(target))), lang)
         ax.plot(x, 100 * rows["probability"], marker="o", label=label)
         ax.fill_between(x, 100 * rows["p_low"], 100 * rows["p_high"], alpha=0.15)
     for level in (50, 90):
         ax.axhline(level, color="0.5", linestyle=":", linewidth=1)
     ax.set_xticks(range(len(scales)), [f"{s:g}x" for s in scales])
-    ax.set_xlabel("the programme's money, multiple of the scenario's (same rules)")
-    ax.set_ylabel("P(target met in 2020), % (90% interval shaded)")
+    ax.set_xlabel(say(PHRASES["frontier_x"], lang))
+    ax.set_ylabel(say(PHRASES["frontier_y"], lang, sep="\n"))
     ax.set_ylim(-2, 102)
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=8, frameon=False)

@@ -16,6 +16,7 @@ from mfgplan.analysis.intervals import wilson_interval
 from mfgplan.analysis.optimise import OptimiseResult
 from mfgplan.analysis.planning import Objective
 from mfgplan.analysis.targets import TARGETS
+from mfgplan.report.words import TARGET_ASKS
 
 __all__ = [
     "FEW_REPLICATES",
@@ -40,13 +41,8 @@ LABELS = {
     "hightech_share": "high-tech share",
     "cnc_rate": "CNC rate",
 }
-#: what each target asks, in the planner's units
-ASKS = {
-    "manufacturing_va_1tn": "manufacturing VA above 1万亿元",
-    "sei_share_30": "SEI at least 30% of industrial VA",
-    "hightech_share_30": "high-tech at least 30% of industrial VA",
-    "cnc_rate_60": "CNC rate in key areas at least 60%",
-}
+#: what each target asks, in the planner's units (the English of the report's words)
+ASKS = {name: words.en for name, words in TARGET_ASKS.items()}
 
 
 def money(yuan: float, sign: bool = False) -> str:

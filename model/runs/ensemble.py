@@ -99,7 +99,13 @@ def run_ensembles(
         if not ok:
             raise EnsembleFailedError(min(failures[j], key=lambda f: f.replicate))
         skeleton = dataset_skeleton(
-            job.scenario, job.fit, job.root_seed, job.n_firms, ok, job.parameters
+            job.scenario,
+            job.fit,
+            job.root_seed,
+            job.n_firms,
+            ok,
+            job.parameters,
+            province_firms=job.province_firms,
         )
         ds = assemble(skeleton, [results[j][r] for r in ok])
         # timings go to the manifest, not the dataset: the same seed gives an identical file

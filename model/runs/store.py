@@ -33,6 +33,7 @@ from mfgplan.files import (
     temporary_name,
 )
 from mfgplan.parallel import Failure
+from mfgplan.runs.variables import netcdf_attributes, netcdf_dtype, stored_values
 
 __all__ = ["CHUNK", "ReplicateStore", "write_results"]
 
@@ -130,14 +131,16 @@ def write_results(
         var[:] = alloc.values
         var.setncatts(dict(alloc.attrs))
         out = {}
+        fraction = float(skeleton.attrs.get("sample_fraction", 1.0))
         auxiliary = [str(n) for n, c in skeleton.coords.items() if c.dims != (n,)]
         for name, (dims, units, long_name) in variables.items():
             full = ("replicate", *dims)
             chunks = tuple(1 if d == "replicate" else skeleton.sizes[d] for d in full)
             var = nc.createVariable(
-                name, "f8", full, zlib=True, complevel=4, chunksizes=chunks, fill_value=False
-            )
-            attrs = {"units": units, "long_name": long_name}
+                name, netcdf_dtype(name, fraction), full, zlib=True, complevel=4,
+                chunksizes=chunks, fill_value=False,
+            )  # fmt: skip
+            attrs = netcdf_attributes(units, long_name)
             if auxiliary:
                 # non-dimension coordinates along the replicate (CF "coordinates" attribute)
                 attrs["coordinates"] = " ".join(auxiliary)
@@ -148,7 +151,8 @@ def write_results(
             block = [loader(r) for r in ids[start : start + CHUNK]]
             stop = start + len(block)
             for name, var in out.items():
-                var[start:stop] = np.stack([run[name] for run in block])
+                values = np.stack([run[name] for run in block])
+                var[start:stop] = stored_values(values, var.dtype.str[1:])
     fsync_file(tmp)
     os.replace(tmp, path)
     fsync_folder(path.parent)

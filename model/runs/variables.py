@@ -19,7 +19,31 @@ from mfgplan.inputs.sectors import SECTORS
 from mfgplan.provenance import __version__
 from mfgplan.runs.anchoring import INDICATORS
 
-__all__ = ["VARIABLES", "allocation_array", "assemble", "dataset_skeleton"]
+__all__ = [
+    "CONVENTIONS",
+    "VARIABLES",
+    "WHOLE_COUNTS",
+    "allocation_array",
+    "assemble",
+    "dataset_skeleton",
+    "netcdf_attributes",
+    "netcdf_dtype",
+    "stored_values",
+]
+
+#: the metadata conventions results.nc follows
+CONVENTIONS = "CF-1.11"
+#: the model's units -> the file's: UDUNITS strings; a fraction or a count is dimensionless ("1")
+_CF_UNITS = {"fraction": "1", "count": "1"}
+#: what the file says about a unit CF has no word for (money)
+_UNIT_COMMENTS = {
+    "yuan": "units: yuan (renminbi, CNY). CF and UDUNITS have no currency unit, so the unit is "
+    "written out; nominal unless the long_name says otherwise.",
+    "fraction": "a fraction (0.30 = 30%)",
+    "count": "a number of enterprises, awards or projects",
+}
+#: count variables stored as integers when the model holds the whole province (sample fraction 1)
+WHOLE_COUNTS = ("awards", "additional_projects", "deadweight_projects")
 
 #: variable -> (dims after replicate, units, long name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -91,6 +115,32 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 
+def netcdf_attributes(units: str, long_name: str, **extra: str) -> dict[str, str]:
+    """A variable's attributes in the file: CF ``units`` (UDUNITS), ``long_name``, a comment.
+
+    The model's own unit words (``fraction``, ``count``) become ``1``; ``yuan`` is kept, with a
+    comment, as CF has no currency unit (``outputs/README.md``).
+    """
+    attrs = {"units": _CF_UNITS.get(units, units), "long_name": long_name}
+    if units in _UNIT_COMMENTS:
+        attrs["comment"] = _UNIT_COMMENTS[units]
+    return {**attrs, **extra}
+
+
+def netcdf_dtype(name: str, sample_fraction: float) -> str:
+    """The stored type of a variable: ``i4`` for whole counts, else ``f8``.
+
+    Awards and projects are whole numbers only when the model holds the province's firms
+    (``sample_fraction`` 1); from a sample they are expected counts in the province's units.
+    """
+    return "i4" if name in WHOLE_COUNTS and sample_fraction == 1.0 else "f8"
+
+
+def stored_values(values: np.ndarray, dtype: str) -> np.ndarray:
+    """``values`` as stored: rounded to the nearest whole number for an integer type."""
+    return np.rint(values).astype(dtype) if dtype.startswith("i") else values.astype(dtype)
+
+
 def allocation_array(scenario: Scenario) -> np.ndarray:
     """The scenario's allocation [year, instrument] in yuan, base year included (zero)."""
     years = np.arange(scenario.base_year, scenario.horizon + 1)
@@ -109,12 +159,19 @@ def dataset_skeleton(
     n_firms: int,
     ids: Sequence[int],
     parameters: ParameterSample | None = None,
+    *,
+    province_firms: int | None = None,
 ) -> xr.Dataset:
     """The results dataset without replicate data: coordinates, allocation and attributes.
 
     Shared by the in-memory ensemble and the chunked writer (:mod:`mfgplan.runs.store`), so
-    both give the same labelled file.
+    both give the same labelled file. The global attributes follow CF-1.11 (``Conventions``,
+    ``title``, ``institution``, ``source``, ``history``, ``references``); ``history`` names the
+    model version and what was run, without a time stamp, so that the same seed gives the same
+    file (the time is in ``manifest.json``). ``province_firms``: the province's enterprises
+    (default ``n_firms``), for ``sample_fraction``.
     """
+    fraction = n_firms / (province_firms or n_firms)
     years = np.arange(scenario.base_year, scenario.horizon + 1)
     coords = {
         "replicate": np.asarray(list(ids), dtype=np.int64),
@@ -126,9 +183,9 @@ def dataset_skeleton(
     ds["allocation"] = (
         ("year", "instrument"),
         allocation_array(scenario),
-        {"units": "yuan", "long_name": "scenario allocation of the programme budget"},
+        netcdf_attributes("yuan", "scenario allocation of the programme budget"),
     )
-    ds["year"].attrs = {"units": "year", "long_name": "calendar year (base year included)"}
+    ds["year"].attrs = {"long_name": "calendar year (base year included)"}
     ds["replicate"].attrs = {"long_name": "Monte Carlo replicate (its seed is (seed, replicate))"}
     ds["sector"].attrs = {
         "long_name": "sector group (20 groups of the industrial classification; ODD 2)"
@@ -141,13 +198,22 @@ def dataset_skeleton(
         "long_name": "set of the calibrated parameter sample the replicate used (-1: none)",
     }
     ds.attrs = {
-        "title": scenario.title,
+        "Conventions": CONVENTIONS,
+        "title": f"mfgplan projection: {scenario.title}",
+        "institution": "mfgplan (provincial manufacturing-plan model); see the run's manifest.json",
+        "source": f"mfgplan {__version__}: agent-based model of the province's above-scale "
+        "manufacturing enterprises anchored to statistical forecasts of the history (model/ODD.md)",
+        "history": f"mfgplan {__version__}: {len(ids)} replicates of '{scenario.title}', seed "
+        f"{int(root_seed)}, {int(n_firms)} firms, baseline as of {fit.as_of}",
+        "references": "model/ODD.md; calibration/METHOD.md; outputs/README.md",
+        "scenario": scenario.title,
         "model": "mfgplan",
         "model_version": __version__,
         "seed": int(root_seed),
         "base_year": scenario.base_year,
         "horizon": scenario.horizon,
         "n_firms": int(n_firms),
+        "sample_fraction": float(fraction),
         "baseline_as_of": fit.as_of,
         "baseline_methods": "; ".join(f"{k}: {v}" for k, v in sorted(fit.methods.items())),
         "calibration": str(parameters.path.name) if parameters else "none (scenario values)",
@@ -160,8 +226,10 @@ def dataset_skeleton(
 def assemble(skeleton: xr.Dataset, runs: Sequence[dict[str, np.ndarray]]) -> xr.Dataset:
     """The results dataset: ``runs[i]`` is replicate ``skeleton.replicate[i]``."""
     ds = skeleton.copy()
+    fraction = float(skeleton.attrs.get("sample_fraction", 1.0))
     for name, (dims, units, long_name) in VARIABLES.items():
         values = np.stack([run[name] for run in runs])
-        ds[name] = (("replicate", *dims), values, {"units": units, "long_name": long_name})
+        values = stored_values(values, netcdf_dtype(name, fraction))
+        ds[name] = (("replicate", *dims), values, netcdf_attributes(units, long_name))
     # data variables first, allocation last, as in every results file
     return ds[[*VARIABLES, "allocation"]]

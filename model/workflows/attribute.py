@@ -19,6 +19,7 @@ from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError
 from mfgplan.parallel import Failure
 from mfgplan.report.figures import attribution_charts
+from mfgplan.report.words import Language
 from mfgplan.runs.folders import RunFolder, default_folder
 from mfgplan.workflows.common import load_scenarios, probe_scheduler
 from mfgplan.workflows.variants import LOCAL, Execution, run_variants
@@ -35,6 +36,8 @@ class AttributeOptions:
     seed: int | None = None
     out: Path | None = None
     force: bool = False
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan attribute"
 
 
@@ -75,7 +78,7 @@ def attribute(options: AttributeOptions, execution: Execution = LOCAL) -> Attrib
         folder.write_csv("attribution.csv", table)
         n_paired = int(datasets[0].sizes["replicate"])
         instruments = [v.instrument for v in variant_list if v.instrument]
-        attribution_charts(table, instruments, n_paired, folder.path("charts"))
+        attribution_charts(table, instruments, n_paired, folder.path("charts"), lang=options.lang)
         path = folder.finish(
             command=options.command, scenarios=[resolved.info()], seed=seed, replicates=n_paired,
             timings={"attribution": round(time.perf_counter() - t0, 3)},

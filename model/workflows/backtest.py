@@ -23,6 +23,7 @@ from mfgplan.inputs.sample import ParameterFileError, ParameterSample, load_para
 from mfgplan.inputs.scenario import first_problem
 from mfgplan.paths import parameter_file
 from mfgplan.report.figures import backtest_figure
+from mfgplan.report.words import Language
 from mfgplan.runs.folders import RunFolder, default_folder
 from mfgplan.workflows.calibrate import calibrate_into, check_as_of
 from mfgplan.workflows.common import QUIET, Reporter, load_scenarios
@@ -46,6 +47,8 @@ class BacktestOptions:
     out: Path | None = None
     force: bool = False
     workers: int = 1
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan backtest"
 
 
@@ -141,7 +144,9 @@ def backtest(options: BacktestOptions, reporter: Reporter = QUIET) -> BacktestOu
                 progress=reporter.task(f"backtest as of {year}", n),
             )  # fmt: skip
             results.append(result)
-            backtest_figure(result, folder.path(f"charts/backtest_as-of-{year}.png"))
+            backtest_figure(
+                result, folder.path(f"charts/backtest_as-of-{year}.png"), lang=options.lang
+            )
             result.results.to_netcdf(folder.path(f"results_as-of-{year}.nc"), engine="netcdf4")
             shutil.copyfile(sample.path, folder.path(f"calibration_as-of-{year}.json"))
         table = pd.concat([r.table for r in results], ignore_index=True)

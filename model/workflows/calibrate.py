@@ -27,6 +27,7 @@ from mfgplan.inputs.sample import FORMAT
 from mfgplan.paths import OUTPUTS, parameter_file
 from mfgplan.provenance import git_commit, utc_now, utc_stamp, versions
 from mfgplan.report.figures import forecast_charts
+from mfgplan.report.words import Language
 from mfgplan.runs.folders import RunFolder, check_output_file
 from mfgplan.workflows.common import QUIET, Reporter
 
@@ -145,6 +146,8 @@ class ForecastOptions:
     seed: int = 20160114
     out: Path = OUTPUTS / "forecast"
     force: bool = False
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan forecast"
 
 
@@ -172,7 +175,7 @@ def write_forecast(options: ForecastOptions) -> ForecastResult:
         fit = fit_baseline(as_of=options.as_of, horizon=max(options.horizon, options.as_of + 1))
         ds = forecast_dataset(options.as_of, options.horizon, options.paths, options.seed, fit=fit)
         ds.to_netcdf(folder.path("forecast.nc"), engine="netcdf4")
-        forecast_charts(ds, fit.history, folder.path("charts"), options.as_of)
+        forecast_charts(ds, fit.history, folder.path("charts"), options.as_of, options.lang)
         in_reach = [t for t in TARGETS if t.year <= options.horizon and t.indicator in ds]
         targets = target_table(ds, tuple(in_reach))
         path = folder.finish(

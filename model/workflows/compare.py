@@ -20,6 +20,7 @@ from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError
 from mfgplan.inputs.scenario import Problem, ResolvedScenario
 from mfgplan.report.figures import difference_charts
+from mfgplan.report.words import Language
 from mfgplan.runs.ensemble import EnsembleFailedError, run_ensembles
 from mfgplan.runs.folders import RunFolder, default_folder, run_identity
 from mfgplan.runs.job import EnsembleJob, resolve_job
@@ -50,6 +51,8 @@ class CompareOptions:
     resume: bool = False
     workers: int = 1
     scheduler: str | None = None
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan compare"
 
 
@@ -76,7 +79,13 @@ def stored_dataset(job: EnsembleJob, store: ReplicateStore, n: int) -> xr.Datase
         first = min((f for f in store.failures() if f.replicate < n), key=lambda f: f.replicate)
         raise RunFailedError(f"every replicate failed; replicate {first.replicate}: {first.error}")
     skeleton = dataset_skeleton(
-        job.scenario, job.fit, job.root_seed, job.n_firms, ok, job.parameters
+        job.scenario,
+        job.fit,
+        job.root_seed,
+        job.n_firms,
+        ok,
+        job.parameters,
+        province_firms=job.province_firms,
     )
     return assemble(skeleton, [store.load(r) for r in ok])
 
@@ -194,7 +203,7 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
         table = compare_table(datasets, labels[0])
         with folder.writing("writing the comparison (the replicates are saved)"):
             folder.write_csv("compare.csv", table)
-            difference_charts(datasets, labels[0], folder.path("charts"))
+            difference_charts(datasets, labels[0], folder.path("charts"), lang=options.lang)
             for label, ds in datasets.items():
                 ds.to_netcdf(folder.path(f"results_{label}.nc"), engine="netcdf4")
             path = folder.finish(

@@ -25,8 +25,9 @@ from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError
 from mfgplan.inputs.scenario import first_problem
 from mfgplan.parallel import Failure
-from mfgplan.report.figures import save
 from mfgplan.report.planning_charts import frontier_chart
+from mfgplan.report.style import save
+from mfgplan.report.words import PHRASES, Language, say
 from mfgplan.runs.folders import RunFolder, default_folder
 from mfgplan.workflows.common import load_scenarios, probe_scheduler
 from mfgplan.workflows.variants import LOCAL, Execution, run_variants
@@ -44,6 +45,8 @@ class FrontierOptions:
     seed: int | None = None
     out: Path | None = None
     force: bool = False
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan frontier"
 
 
@@ -82,7 +85,8 @@ def frontier(options: FrontierOptions, execution: Execution = LOCAL) -> Frontier
         folder.write_csv("frontier.csv", table)
         folder.write_csv("frontier_summary.csv", summary)
         n = int(datasets[0].sizes["replicate"])
-        fig = frontier_chart(table, f"What would it take? {scenario.title} ({n} replicates)")
+        title = f"{say(PHRASES['frontier_title'], options.lang)} {scenario.title} ({n})"
+        fig = frontier_chart(table, title, lang=options.lang)
         save(fig, folder.path("charts/frontier.png"))
         path = folder.finish(
             command=options.command, scenarios=[resolved.info()], seed=seed, replicates=n,

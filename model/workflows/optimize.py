@@ -32,8 +32,9 @@ from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
-from mfgplan.report.figures import save
 from mfgplan.report.planning_charts import optimiser_chart
+from mfgplan.report.style import save
+from mfgplan.report.words import Language
 from mfgplan.runs.folders import RunFolder, default_folder
 from mfgplan.workflows.common import (
     QUIET,
@@ -64,6 +65,8 @@ class OptimizeOptions:
     force: bool = False
     #: write optimized.yaml even when the objective is the same for every candidate
     write_tied: bool = False
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan optimize"
 
 

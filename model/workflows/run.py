@@ -26,6 +26,7 @@ from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
 from mfgplan.inputs.scenario import Problem, ResolvedScenario
 from mfgplan.parallel import Failure
 from mfgplan.report.figures import run_charts
+from mfgplan.report.words import Language
 from mfgplan.runs.ensemble import iter_outcomes, run_ensemble
 from mfgplan.runs.folders import RunFolder, default_run_folder, run_identity
 from mfgplan.runs.job import EnsembleJob, resolve_job
@@ -56,6 +57,8 @@ class RunOptions:
     charts: bool = True
     workers: int = 1
     scheduler: str | None = None
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     #: the command line, as the manifest records it
     command: str = "mfgplan run"
 
@@ -219,12 +222,18 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
             )
         with folder.writing("writing the results (the replicates are saved)"):
             skeleton = dataset_skeleton(
-                scenario, job.fit, job.root_seed, job.n_firms, ok, job.parameters
+                scenario,
+                job.fit,
+                job.root_seed,
+                job.n_firms,
+                ok,
+                job.parameters,
+                province_firms=job.province_firms,
             )
             write_results(folder.path("results.nc"), skeleton, VARIABLES, store.load, ok)
             t3 = time.perf_counter()
             targets, uncertainty, effects, budget = _products(
-                folder, resolved, job, charts=options.charts
+                folder, resolved, job, charts=options.charts, lang=options.lang
             )
             timings = {
                 "baseline_fit": round(t1 - t0, 3),
@@ -259,7 +268,12 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
 
 
 def _products(
-    folder: RunFolder, resolved: ResolvedScenario, job: EnsembleJob, *, charts: bool
+    folder: RunFolder,
+    resolved: ResolvedScenario,
+    job: EnsembleJob,
+    *,
+    charts: bool,
+    lang: Language = "both",
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame, pd.DataFrame]:
     """The tables, charts, resolved scenario and parameter file beside ``results.nc``.
 
@@ -273,7 +287,7 @@ def _products(
         folder.write_csv("targets.csv", targets)
         folder.write_csv("budget.csv", budget_by_year(ds))
         if charts:
-            run_charts(ds, folder.path("charts"), job.fit.history)
+            run_charts(ds, folder.path("charts"), job.fit.history, lang)
         uncertainty = uncertainty_table(ds)
         if uncertainty is not None:
             folder.write_csv("uncertainty.csv", uncertainty)

@@ -36,8 +36,9 @@ from mfgplan.analysis.targets import TARGETS
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError
 from mfgplan.parallel import Failure
-from mfgplan.report.figures import save
 from mfgplan.report.planning_charts import prim_chart, tornado_chart
+from mfgplan.report.style import save
+from mfgplan.report.words import Language
 from mfgplan.runs.ensemble import run_ensemble
 from mfgplan.runs.folders import RunFolder, default_folder
 from mfgplan.workflows.common import load_scenarios, probe_scheduler, with_firms
@@ -60,6 +61,8 @@ class SensitivityOptions:
     seed: int | None = None
     out: Path | None = None
     force: bool = False
+    #: the language of the charts and the report: zh, en or both
+    lang: Language = "both"
     command: str = "mfgplan sensitivity"
 
 
@@ -119,7 +122,9 @@ def sensitivity(options: SensitivityOptions, execution: Execution = LOCAL) -> Se
         folder.write_csv("sensitivity.csv", table)
         folder.write_csv("factors.csv", pd.DataFrame([vars(f) for f in ranges]))
         for name in names:
-            fig = tornado_chart(table, name, options.method)
+            fig = tornado_chart(
+                table, name, options.method
+            )  # English: factor names are the catalogue's
             save(fig, folder.path(f"charts/sensitivity_{name}.png"))
         t1 = time.perf_counter()
         # scenario discovery on the scenario's own ensemble (parameters and baseline draws)
@@ -142,10 +147,14 @@ def sensitivity(options: SensitivityOptions, execution: Execution = LOCAL) -> Se
                               "summary": lines[-1], "coverage": result.coverage,
                               "density": result.density})  # fmt: skip
             folder.write_csv(f"prim_{t.name}.csv", result.limits)
-            fig = prim_chart(
-                result, f"Where {t.name} is missed ({missed.mean():.0%} of replicates)"
-            )
-            save(fig, folder.path(f"charts/prim_{t.name}.png"))
+            # every replicate misses the target (or none does): no box to draw, a note instead
+            skipped = f"no chart: {lines[0]}" if result.degenerate else None
+            discovery[-1]["chart"] = skipped or f"charts/prim_{t.name}.png"
+            if skipped is None:
+                fig = prim_chart(
+                    result, f"Where {t.name} is missed ({missed.mean():.0%} of replicates)"
+                )
+                save(fig, folder.path(f"charts/prim_{t.name}.png"))
         folder.write_csv("discovery.csv", pd.DataFrame(discovery))
         path = folder.finish(
             command=options.command, scenarios=[resolved.info()], seed=seed,

@@ -166,8 +166,14 @@ def test_sensitivity_and_discovery(tmp_path, capsys):
     # two trajectories are too few: the warning is recorded and printed
     assert manifest["warnings"]
     assert "warning:" in capsys.readouterr().err
-    for name in ("sensitivity_cnc_rate_2020.png", "prim_cnc_rate_60.png"):
-        assert (out / "charts" / name).is_file()
+    assert (out / "charts" / "sensitivity_cnc_rate_2020.png").is_file()
+    # a target missed (or met) in every replicate has no box to draw: a note, not an empty panel
+    for row in discovery.itertuples():
+        chart = out / "charts" / f"prim_{row.target}.png"
+        if row.missed_share in (0.0, 1.0):
+            assert row.chart.startswith("no chart: ") and not chart.exists()
+        else:
+            assert row.chart == f"charts/prim_{row.target}.png" and chart.is_file()
 
 
 def test_sensitivity_sobol_needs_a_power_of_two(tmp_path, capsys):
