@@ -119,7 +119,7 @@ def difference_charts(
         fig = diff_chart(
             datasets[reference]["year"].values,
             diffs,
-            title=f"{_name(name, lang)}: {say(PHRASES['difference_from'], lang)} {reference}",
+            title=f"{_name(name, lang)}\n{say(PHRASES['difference_from'], lang)}: {reference}",
             ylabel=_unit(kind, lang, difference=True),
             scale=scale,
             lang=lang,

@@ -18,7 +18,7 @@ from pathlib import Path
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
-__all__ = ["CJK_FONT_FILE", "DPI", "chart_style", "cjk_font", "save", "styled"]
+__all__ = ["CJK_FONT_FILE", "DPI", "chart_style", "cjk_font", "cjk_font_path", "save", "styled"]
 
 #: the CJK font file inside the mplfonts distribution
 CJK_FONT_FILE = "mplfonts/fonts/NotoSansCJKsc-Regular.otf"
@@ -26,15 +26,21 @@ CJK_FONT_FILE = "mplfonts/fonts/NotoSansCJKsc-Regular.otf"
 DPI = 200
 
 
-@cache
-def cjk_font() -> str:
-    """The family name of the CJK font, registered with matplotlib on first use.
+def cjk_font_path() -> Path:
+    """The CJK font file (OpenType, CFF outlines).
 
     Raises ``FileNotFoundError`` naming the missing file when the font is not installed.
     """
     path = Path(str(metadata.distribution("mplfonts").locate_file(CJK_FONT_FILE)))
     if not path.is_file():
         raise FileNotFoundError(f"{path}: the charts' CJK font is missing (pip install mplfonts)")
+    return path
+
+
+@cache
+def cjk_font() -> str:
+    """The family name of the CJK font, registered with matplotlib on first use."""
+    path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path)).get_name()
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "CAVEATS",
     "INDICATOR_NAMES",
     "INSTRUMENT_NAMES",
     "LANGUAGES",
     "OUTCOME_NAMES",
     "PHRASES",
+    "REPORT",
     "TARGET_ASKS",
     "UNIT_WORDS",
     "Language",
@@ -160,3 +162,102 @@ PHRASES: dict[str, Words] = {
     "as_of": Words("起点", "as of"),
     "ets90": Words("ETS 90%区间", "ETS 90%"),
 }
+
+#: the words of report.html (:mod:`mfgplan.report.html`)
+REPORT: dict[str, Words] = {
+    "report": Words("情景报告", "scenario report"),
+    "question": Words("问题", "The question"),
+    "question_text": Words(
+        "按本情景的资金安排，江西省《中国制造2025》实施方案的2020年目标能否实现？概率多大？"
+        "每一项政策工具的资金带来什么？",
+        "Are the plan's 2020 targets reachable under this scenario's allocation of the money, "
+        "with what probability, and what does each instrument's money buy?",
+    ),
+    "verdict": Words("结论：各项目标", "The verdict, target by target"),
+    "target": Words("目标", "target"),
+    "p_met": Words("达标概率（90%区间）", "P(met) (90% interval)"),
+    "level": Words("预测值：中位数 [90%区间]", "projection: median [90% band]"),
+    "first_year": Words("首个达标概率≥0.5的年份", "first year with P(met) >= 0.5"),
+    "not_by": Words("至{0}年未达到", "not by {0}"),
+    "reading": Words("判断", "reading"),
+    "likely": Words("很可能实现", "likely met"),
+    "even": Words("实现与否难以判断", "about even"),
+    "unlikely": Words("不太可能实现", "unlikely"),
+    "missed": Words("将无法实现", "will be missed"),
+    "charts": Words("预测扇形图", "Fan charts"),
+    "effect": Words(
+        "规划的效果（与反事实配对）", "The programme's effect (paired with its counterfactual)"
+    ),
+    "effect_note": Words(
+        "同一随机数下，本情景减去其反事实（规划前的政策组合）；中位数与90%区间。",
+        "This scenario minus its counterfactual (the pre-plan policy mix) on the same draws; "
+        "median and 90% band.",
+    ),
+    "indicator": Words("指标", "indicator"),
+    "effect_col": Words("2020年效果", "effect in 2020"),
+    "budget": Words("各项资金的使用", "Use of each grant line's money"),
+    "instrument": Words("政策工具", "instrument"),
+    "allocated": Words("安排", "allocated"),
+    "committed": Words("承诺（中位数）", "committed (median)"),
+    "paid": Words("拨付（中位数）", "paid (median)"),
+    "paid_share": Words("拨付比例", "share paid"),
+    "all_lines": Words("合计", "all lines"),
+    "assumptions": Words("结论所依赖的假设", "What the answer rests on"),
+    "parameter": Words("参数", "parameter"),
+    "source": Words("先验来源", "prior's source"),
+    "sd_ratio": Words("后验/先验标准差", "posterior / prior sd"),
+    "moved": Words("数据是否约束", "moved by the data"),
+    "yes": Words("是", "yes"),
+    "no": Words("否（仅凭假设）", "no (assumption only)"),
+    "share_note": Words(
+        "2020年规划效果的离散度中来自行为参数的比例：",
+        "Share of the spread of the programme's 2020 effect that comes from the behavioural "
+        "parameters: ",
+    ),
+    "no_sample": Words(
+        "本次运行未使用校准参数样本：参数不确定性未计入区间。",
+        "This run used no calibrated parameter sample: the intervals leave out the parameters' "
+        "uncertainty.",
+    ),
+    "caveats": Words("注意事项", "Caveats"),
+    "replicates": Words("重复模拟次数", "replicates"),
+    "seed": Words("随机种子", "seed"),
+    "model": Words("模型版本", "model version"),
+    "scenario_file": Words("情景文件", "scenario file"),
+    "compare": Words("情景比较", "Scenario comparison"),
+    "scenario": Words("情景", "scenario"),
+    "diff": Words(
+        "与基准情景之差：中位数 [90%区间]", "difference from the reference: median [90%]"
+    ),
+    "frontier": Words("需要多少资金才能达标？", "What would it take?"),
+    "smallest": Words(
+        "达标概率≥0.5 / ≥0.9 所需最小资金倍数", "smallest scale for P >= 0.5 / >= 0.9"
+    ),
+}
+
+#: what every answer of the model should be read with (calibration/VALIDATION.md)
+CAVEATS: tuple[Words, ...] = (
+    Words(
+        "规划效果主要来自两项溢出效应（示范企业对同城同业企业的带动、创新中心溢出），其取值范围"
+        "仅为先验假设，历史数据未能约束（calibration/VALIDATION.md）。",
+        "Most of the programme's effect comes from two spillovers (demonstration firms on their "
+        "peers, innovation centres on their sector) whose ranges are assumptions no data "
+        "constrains yet (calibration/VALIDATION.md).",
+    ),
+    Words(
+        "数控化率历史数据为全国数据（代用）；战略性新兴产业占比只有一个观测值；制造业增加值历史"
+        "为推算值。",
+        "The CNC rate's history is the national series (a proxy); the SEI share has one "
+        "observation; manufacturing VA history is derived from GDP and ratios.",
+    ),
+    Words(
+        "技术改造项目的申请几乎全部获批，而实际申报往往需要排队；资金拨付比例可能被高估或低估。",
+        "The model's retrofit call funds nearly every application, where real calls are "
+        "rationed: the share of money paid may be off in either direction.",
+    ),
+    Words(
+        "统计口径可能调整（规模以上企业门槛、目录修订），2015年以后的数据不参与校准。",
+        "Statistical definitions change (the above-scale threshold, catalogue revisions); no "
+        "figure after 2015 is used in the calibration.",
+    ),
+)

@@ -19,7 +19,9 @@ from mfgplan.analysis.compare import common_replicates, compare_table
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError
 from mfgplan.inputs.scenario import Problem, ResolvedScenario
+from mfgplan.provenance import __version__
 from mfgplan.report.figures import difference_charts
+from mfgplan.report.html import CompareReport, compare_report
 from mfgplan.report.words import Language
 from mfgplan.runs.ensemble import EnsembleFailedError, run_ensembles
 from mfgplan.runs.folders import RunFolder, default_folder, run_identity
@@ -203,7 +205,12 @@ def compare_scenarios(options: CompareOptions, reporter: Reporter = QUIET) -> Co
         table = compare_table(datasets, labels[0])
         with folder.writing("writing the comparison (the replicates are saved)"):
             folder.write_csv("compare.csv", table)
-            difference_charts(datasets, labels[0], folder.path("charts"), lang=options.lang)
+            drawn = difference_charts(datasets, labels[0], folder.path("charts"), lang=options.lang)
+            page = CompareReport(
+                labels, table, replicates=len(keep), seed=seed, version=__version__,
+                charts={p.stem.removesuffix("_difference"): p for p in drawn},
+            )  # fmt: skip
+            folder.write_text("report.html", compare_report(page, options.lang))
             for label, ds in datasets.items():
                 ds.to_netcdf(folder.path(f"results_{label}.nc"), engine="netcdf4")
             path = folder.finish(

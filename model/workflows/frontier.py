@@ -25,6 +25,8 @@ from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError
 from mfgplan.inputs.scenario import first_problem
 from mfgplan.parallel import Failure
+from mfgplan.provenance import __version__
+from mfgplan.report.html import frontier_report
 from mfgplan.report.planning_charts import frontier_chart
 from mfgplan.report.style import save
 from mfgplan.report.words import PHRASES, Language, say
@@ -87,7 +89,14 @@ def frontier(options: FrontierOptions, execution: Execution = LOCAL) -> Frontier
         n = int(datasets[0].sizes["replicate"])
         title = f"{say(PHRASES['frontier_title'], options.lang)} {scenario.title} ({n})"
         fig = frontier_chart(table, title, lang=options.lang)
-        save(fig, folder.path("charts/frontier.png"))
+        chart = save(fig, folder.path("charts/frontier.png"))
+        folder.write_text(
+            "report.html",
+            frontier_report(
+                scenario.title, table, summary, chart, seed=seed, version=__version__,
+                lang=options.lang,
+            ),
+        )  # fmt: skip
         path = folder.finish(
             command=options.command, scenarios=[resolved.info()], seed=seed, replicates=n,
             timings={"frontier": round(time.perf_counter() - t0, 3)},

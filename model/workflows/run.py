@@ -9,6 +9,7 @@ parameter file, and the manifest (:class:`mfgplan.runs.folders.RunFolder`).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -23,9 +24,12 @@ from mfgplan.analysis.targets import target_table
 from mfgplan.analysis.uncertainty import uncertainty_table
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
+from mfgplan.inputs.sample import ParameterSample
 from mfgplan.inputs.scenario import Problem, ResolvedScenario
 from mfgplan.parallel import Failure
-from mfgplan.report.figures import run_charts
+from mfgplan.provenance import __version__
+from mfgplan.report.figures import CHARTED, run_charts
+from mfgplan.report.html import RunReport, run_report
 from mfgplan.report.words import Language
 from mfgplan.runs.ensemble import iter_outcomes, run_ensemble
 from mfgplan.runs.folders import RunFolder, default_run_folder, run_identity
@@ -297,4 +301,31 @@ def _products(
         "scenario.resolved.yaml",
         resolved.to_yaml(calibration_ref=reference, counterfactual_ref=counterfactual),
     )
+    charts_made = {
+        name: folder.path(f"charts/{name}.png")
+        for name in CHARTED
+        if charts and folder.path(f"charts/{name}.png").is_file()
+    }
+    page = RunReport(
+        title=resolved.scenario.title,
+        scenario_file=resolved.path.name,
+        replicates=int(targets["replicates"].iloc[0]),
+        seed=job.root_seed,
+        version=__version__,
+        targets=targets,
+        effects=effects,
+        budget=budget,
+        uncertainty=uncertainty,
+        parameters=parameter_records(job.parameters),
+        charts=charts_made,
+        warnings=[str(w) for w in resolved.warnings],
+    )
+    folder.write_text("report.html", run_report(page, lang))
     return targets, uncertainty, effects, budget
+
+
+def parameter_records(parameters: ParameterSample | None) -> list[dict] | None:
+    """The parameter file's records (prior and posterior of each parameter), None: no sample."""
+    if parameters is None:
+        return None
+    return json.loads(parameters.path.read_text(encoding="utf-8"))["parameters"]
