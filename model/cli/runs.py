@@ -110,6 +110,9 @@ def _run(args: argparse.Namespace) -> int:
                 "  share of the spread of the programme's 2020 effect due to the parameters "
                 "(uncertainty.csv): " + ", ".join(parts)
             )
+    report = result.folder / "report.html"
+    if report.is_file():
+        print(f"  the report, for a browser: {report}")
     warning = text.few_replicates(n)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
