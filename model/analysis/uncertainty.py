@@ -15,7 +15,48 @@ import xarray as xr
 from mfgplan.inputs.sample import variance_split
 from mfgplan.runs.anchoring import INDICATORS
 
-__all__ = ["uncertainty_table"]
+__all__ = ["PROGRAMME_CHANNELS", "UNMOVED", "uncertainty_table", "unidentified"]
+
+#: the behavioural parameters through which the programme's money changes the outcomes
+#: (model/ODD.md 7): every answer about the programme's effect leans on them
+PROGRAMME_CHANNELS = (
+    "demonstration_effect",
+    "innovation_centre_spillover",
+    "retrofit_tfp_effect",
+    "investment_elasticity",
+    "subsidised_tfp_discount",
+    "base_effect",
+    "park_effect",
+    "sei_upgrade_step",
+    "hightech_upgrade_step",
+    "application_propensity",
+    "cnc_gain_per_project",
+    "guidance_fund_size_reached",
+    "fund_entry_effect",
+)
+#: posterior sd / prior sd at or above this: the data did not move the parameter (unidentified)
+UNMOVED = 0.8
+
+
+def unidentified(records: list[dict] | None) -> list[str] | None:
+    """The programme's parameters the calibration did not move (posterior/prior sd >= 0.8).
+
+    ``records``: the parameter file's ``parameters`` (name, prior_sd, posterior_sd); None: the
+    run used no calibrated sample, so nothing is known about any of them (None is returned).
+    """
+    if records is None:
+        return None
+    by_name = {r["name"]: r for r in records}
+    out = []
+    for name in PROGRAMME_CHANNELS:
+        r = by_name.get(name)
+        if (
+            r is None
+            or not r.get("prior_sd")
+            or float(r["posterior_sd"]) / float(r["prior_sd"]) >= UNMOVED
+        ):
+            out.append(name)
+    return out
 
 
 def uncertainty_table(ds: xr.Dataset) -> pd.DataFrame | None:

@@ -1,7 +1,8 @@
 """The ``mfgplan`` command: it parses, calls a workflow (:mod:`mfgplan.workflows`) and prints.
 
 Command groups: :mod:`~mfgplan.cli.runs` (run, compare, validate, params),
-:mod:`~mfgplan.cli.calibration` (forecast, calibrate, backtest) and
+:mod:`~mfgplan.cli.calibration` (forecast, calibrate, backtest), :mod:`~mfgplan.cli.evidence`
+(evidence) and
 :mod:`~mfgplan.cli.planning` (attribute, optimize, sensitivity).
 
 Exit codes: 0 done; 1 the work failed (every replicate failed, a worker died, the disk is
@@ -17,7 +18,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mfgplan.cli import calibration, planning, runs
+from mfgplan.cli import calibration, evidence, planning, runs
 from mfgplan.cli.console import EXIT_PARTIAL
 from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
 from mfgplan.provenance import __version__
@@ -50,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--version", action="version", version=f"mfgplan {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
-    for group in (runs, calibration, planning):
+    for group in (runs, calibration, evidence, planning):
         group.add_parsers(sub)
     comp = sub.add_parser(
         "completion", help='print a shell completion script (e.g. eval "$(mfgplan completion)")'

@@ -286,7 +286,7 @@ class FirmDynamics:
         cost_cut = b.base_cost_reduction * province.base_cell[f.sector[cand], f.city[cand]]
         npv1 = rules.project_npv(
             va_actual, investment * (1.0 - cost_cut), gain, b.cash_flow_per_va, tau, hurdle,
-            build, b.project_life_years, subsidy_share,
+            build, b.project_life_years, subsidy_share + self.investment_credit(year, cand),
         )  # fmt: skip
         p1 = rules.adoption_probability(npv1 / investment, b.real_options_premium, scale)
         # liquidity: borrowing capacity per yuan of capital
@@ -305,6 +305,15 @@ class FirmDynamics:
                 u_abandon,
             ),
         )  # fmt: skip
+
+    def investment_credit(self, year: int, slots: np.ndarray) -> np.ndarray | float:
+        """A tax credit on the investment of firms ``slots`` in the actual world [share of I].
+
+        None in the production model (0.0, so the actual world's valuation is unchanged); a
+        virtual experiment (:mod:`mfgplan.calibration.experiments`) renders a published tax
+        reform, such as the VAT reform's deduction of input VAT on equipment, by overriding it.
+        """
+        return 0.0
 
     def count_cell_firms(self) -> None:
         """Live firms per (sector, city) cell, for the demonstration effects."""

@@ -30,6 +30,7 @@ import pandas as pd
 
 from mfgplan.analysis.intervals import wilson_interval
 from mfgplan.analysis.targets import TARGETS
+from mfgplan.analysis.uncertainty import PROGRAMME_CHANNELS, UNMOVED
 from mfgplan.report.style import cjk_font_path
 from mfgplan.report.text import FEW_REPLICATES, band, difference, money, value
 from mfgplan.report.words import (
@@ -43,7 +44,6 @@ from mfgplan.report.words import (
 )
 
 __all__ = [
-    "PROGRAMME_CHANNELS",
     "CompareReport",
     "RunReport",
     "compare_report",
@@ -52,26 +52,6 @@ __all__ = [
     "run_report",
     "verdict",
 ]
-
-#: the behavioural parameters through which the programme's money changes the outcomes
-#: (model/ODD.md 7): the report says for each whether the data moved it
-PROGRAMME_CHANNELS = (
-    "demonstration_effect",
-    "innovation_centre_spillover",
-    "retrofit_tfp_effect",
-    "investment_elasticity",
-    "subsidised_tfp_discount",
-    "base_effect",
-    "park_effect",
-    "sei_upgrade_step",
-    "hightech_upgrade_step",
-    "application_propensity",
-    "cnc_gain_per_project",
-    "guidance_fund_size_reached",
-    "fund_entry_effect",
-)
-#: posterior sd / prior sd at or above this: the data did not move the parameter
-UNMOVED = 0.8
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Literal
 
 __all__ = [
     "CAVEATS",
+    "EVIDENCE",
     "INDICATOR_NAMES",
     "INSTRUMENT_NAMES",
     "LANGUAGES",
@@ -261,3 +262,18 @@ CAVEATS: tuple[Words, ...] = (
         "figure after 2015 is used in the calibration.",
     ),
 )
+
+#: the words of the evidence chart (:mod:`mfgplan.report.evidence_chart`)
+EVIDENCE: dict[str, Words] = {
+    "title": Words(
+        "已发表的估计与模型的虚拟实验", "Published estimates and the model's virtual experiments"
+    ),
+    "ratio": Words("相对于已发表值（=1）", "relative to the published value (= 1)"),
+    "simulated": Words("模拟 5-95%与中位数", "simulated 5-95% and median"),
+    "published": Words("已发表值及区间", "published value and interval"),
+    "agreement": Words(
+        "结论一致的重复模拟比例 %", "replicates agreeing with the study's finding, %"
+    ),
+    "values": Words("数值", "values"),
+    "signs": Words("方向与显著性", "signs and significance"),
+}

@@ -21,7 +21,7 @@ import xarray as xr
 
 from mfgplan.analysis.summary import budget_by_year, budget_use, programme_effects
 from mfgplan.analysis.targets import target_table
-from mfgplan.analysis.uncertainty import uncertainty_table
+from mfgplan.analysis.uncertainty import uncertainty_table, unidentified
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
 from mfgplan.inputs.sample import ParameterSample
@@ -88,6 +88,8 @@ class RunResult:
     failures: list[Failure] = field(default_factory=list)
     #: what the scenario sets that is legal but probably not meant (``file:line: field: ...``)
     warnings: tuple[Problem, ...] = ()
+    #: the programme's parameters the calibration did not move (None: no calibrated sample)
+    unidentified: list[str] | None = None
 
 
 def job_of(resolved: ResolvedScenario, seed: int | None = None) -> EnsembleJob:
@@ -268,6 +270,7 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
         path, scenario.title, n, ran=len(todo), resumed=len(done), seconds=t2 - t1,
         targets=targets, uncertainty=uncertainty, effects=effects, budget=budget,
         failures=failures, warnings=resolved.warnings,
+        unidentified=unidentified(parameter_records(job.parameters)),
     )  # fmt: skip
 
 
