@@ -126,6 +126,9 @@ def _attribute(args: argparse.Namespace) -> int:
         print(line)
     for note in result.notes:
         print(f"note: {note}")
+    caution = text.caution_line(result.unidentified, "every effect and ranking above")
+    if caution:
+        print(caution)
     print(f"-> {result.folder}")
     replicates = int(result.table["replicates"].max()) if "replicates" in result.table else None
     warning = text.few_replicates(replicates) if replicates else None
@@ -177,6 +180,9 @@ def _optimize(args: argparse.Namespace) -> int:
     lines = text.optimise_lines(out.goal, out.result, out.allocation, out.years, out.year_result)
     for line in lines:
         print(line)
+    caution = text.caution_line(out.unidentified, "the chosen allocation")
+    if caution:
+        print(caution)
     if out.written is not None:
         print(f"optimised scenario: {out.written}")
     print(f"-> {out.folder}")

@@ -110,13 +110,9 @@ def _run(args: argparse.Namespace) -> int:
                 "  share of the spread of the programme's 2020 effect due to the parameters "
                 "(uncertainty.csv): " + ", ".join(parts)
             )
-    if result.unidentified:
-        print(
-            f"  caution: the programme's effect rests on {len(result.unidentified)} parameters "
-            "no data has moved (posterior/prior sd >= 0.8), among them "
-            f"{', '.join(result.unidentified[:3])}: read the effect as the assumptions' "
-            "(calibration/VALIDATION.md)"
-        )
+    caution = text.caution_line(result.unidentified, "the programme's effect")
+    if caution:
+        print(f"  {caution}")
     report = result.folder / "report.html"
     if report.is_file():
         print(f"  the report, for a browser: {report}")

@@ -23,6 +23,7 @@ __all__ = [
     "attribution_lines",
     "band",
     "budget_lines",
+    "caution_line",
     "compare_lines",
     "difference",
     "effect_lines",
@@ -76,6 +77,17 @@ def band(units: str, low: float, high: float, *, diff: bool = False) -> str:
     """A 90% range ``[low, high]`` in the same units."""
     show = difference if diff else value
     return f"[{show(units, low)}, {show(units, high)}]"
+
+
+def caution_line(unmoved: list[str] | None, what: str) -> str | None:
+    """A caution when ``what`` rests on programme parameters no data has moved (None: none)."""
+    if not unmoved:
+        return None
+    return (
+        f"caution: {what} rests on {len(unmoved)} parameters no data has moved (posterior/prior "
+        f"sd >= 0.8), among them {', '.join(unmoved[:3])}: read it as the assumptions' "
+        "(calibration/VALIDATION.md)"
+    )
 
 
 def few_replicates(n: int) -> str | None:

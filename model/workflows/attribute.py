@@ -21,7 +21,7 @@ from mfgplan.parallel import Failure
 from mfgplan.report.figures import attribution_charts
 from mfgplan.report.words import Language
 from mfgplan.runs.folders import RunFolder, default_folder
-from mfgplan.workflows.common import load_scenarios, probe_scheduler
+from mfgplan.workflows.common import load_scenarios, probe_scheduler, unidentified_parameters
 from mfgplan.workflows.variants import LOCAL, Execution, run_variants
 
 __all__ = ["AttributeOptions", "AttributeResult", "attribute"]
@@ -49,6 +49,8 @@ class AttributeResult:
     table: pd.DataFrame
     notes: list[str]
     failures: list[Failure] = field(default_factory=list)
+    #: the programme's parameters the calibration did not move (None: no calibrated sample)
+    unidentified: list[str] | None = None
 
 
 def attribute(options: AttributeOptions, execution: Execution = LOCAL) -> AttributeResult:
@@ -88,4 +90,4 @@ def attribute(options: AttributeOptions, execution: Execution = LOCAL) -> Attrib
                 "replicates_failed": [f.to_dict() for f in failures],
             },
         )  # fmt: skip
-    return AttributeResult(path, table, notes, failures)
+    return AttributeResult(path, table, notes, failures, unidentified_parameters(resolved))

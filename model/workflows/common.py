@@ -9,12 +9,15 @@ input, nothing written) or :class:`mfgplan.errors.RunFailedError`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from mfgplan.analysis.uncertainty import unidentified
 from mfgplan.errors import InputError
 from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.sample import ParameterSample
 from mfgplan.inputs.scenario import ResolvedScenario, ScenarioError, load_scenario
 from mfgplan.parallel import SchedulerError, connect
 from mfgplan.runs.folders import RunFolder
@@ -25,7 +28,9 @@ __all__ = [
     "keep_calibration",
     "keep_counterfactual",
     "load_scenarios",
+    "parameter_records",
     "probe_scheduler",
+    "unidentified_parameters",
     "with_firms",
 ]
 
@@ -122,3 +127,15 @@ def with_firms(scenario: Scenario, firms: int | None) -> Scenario:
     if firms < 100:
         raise InputError(f"--firms: at least 100 (got {firms})")
     return scenario.model_copy(update={"n_firms": int(firms)})
+
+
+def parameter_records(parameters: ParameterSample | None) -> list[dict] | None:
+    """The parameter file's records (prior and posterior of each parameter), None: no sample."""
+    if parameters is None:
+        return None
+    return json.loads(parameters.path.read_text(encoding="utf-8"))["parameters"]
+
+
+def unidentified_parameters(resolved: ResolvedScenario) -> list[str] | None:
+    """The programme's parameters the scenario's calibration did not move (None: no sample)."""
+    return unidentified(parameter_records(resolved.parameters))

@@ -42,6 +42,7 @@ from mfgplan.workflows.common import (
     keep_counterfactual,
     load_scenarios,
     probe_scheduler,
+    unidentified_parameters,
     with_firms,
 )
 from mfgplan.workflows.variants import LOCAL, Execution, run_variants
@@ -85,6 +86,8 @@ class OptimizeResult:
     tied: bool = False
     #: the optimised scenario file, if one was written
     written: Path | None = None
+    #: the programme's parameters the calibration did not move (None: no calibrated sample)
+    unidentified: list[str] | None = None
 
 
 #: objectives to name when the one asked for does not discriminate
@@ -222,7 +225,7 @@ def optimize(options: OptimizeOptions, execution: Execution = LOCAL) -> Optimize
         )  # fmt: skip
     return OptimizeResult(
         path, goal, result, settings, allocation, years, year_result, tied,
-        path / written if written else None,
+        path / written if written else None, unidentified_parameters(resolved),
     )  # fmt: skip
 
 

@@ -9,7 +9,6 @@ parameter file, and the manifest (:class:`mfgplan.runs.folders.RunFolder`).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -21,10 +20,9 @@ import xarray as xr
 
 from mfgplan.analysis.summary import budget_by_year, budget_use, programme_effects
 from mfgplan.analysis.targets import target_table
-from mfgplan.analysis.uncertainty import uncertainty_table, unidentified
+from mfgplan.analysis.uncertainty import uncertainty_table
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.errors import InputError, RunFailedError, RunInterruptedError
-from mfgplan.inputs.sample import ParameterSample
 from mfgplan.inputs.scenario import Problem, ResolvedScenario
 from mfgplan.parallel import Failure
 from mfgplan.provenance import __version__
@@ -42,7 +40,9 @@ from mfgplan.workflows.common import (
     keep_calibration,
     keep_counterfactual,
     load_scenarios,
+    parameter_records,
     probe_scheduler,
+    unidentified_parameters,
 )
 
 __all__ = ["RunOptions", "RunResult", "run_scenario", "save_replicates", "simulate"]
@@ -270,7 +270,7 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
         path, scenario.title, n, ran=len(todo), resumed=len(done), seconds=t2 - t1,
         targets=targets, uncertainty=uncertainty, effects=effects, budget=budget,
         failures=failures, warnings=resolved.warnings,
-        unidentified=unidentified(parameter_records(job.parameters)),
+        unidentified=unidentified_parameters(resolved),
     )  # fmt: skip
 
 
@@ -325,10 +325,3 @@ def _products(
     )
     folder.write_text("report.html", run_report(page, lang))
     return targets, uncertainty, effects, budget
-
-
-def parameter_records(parameters: ParameterSample | None) -> list[dict] | None:
-    """The parameter file's records (prior and posterior of each parameter), None: no sample."""
-    if parameters is None:
-        return None
-    return json.loads(parameters.path.read_text(encoding="utf-8"))["parameters"]
