@@ -51,7 +51,7 @@ from mfgplan.calibration.forecast import BaselineFit, fit_baseline
 from mfgplan.calibration.series import load_history, series
 from mfgplan.economy.replicate import simulate_replicate
 from mfgplan.economy.rules import logit
-from mfgplan.inputs.behaviour import Behaviour
+from mfgplan.inputs.behaviour import DATA_MOMENTS, Behaviour
 from mfgplan.inputs.parameters import Scenario, catalogue
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sample import FORMAT, FORMAT_VERSION
@@ -137,6 +137,9 @@ def prior_draws(n: int, seed: int, prior_list: Sequence[Prior] | None = None) ->
 
 #: moment -> (data indicator, transform, trend-persistence discrepancy delta [per year],
 #: description). The discrepancies are assumption C2 (METHOD.md).
+#: posterior sd / prior sd below this: the data moved the parameter (``identified: yes``)
+IDENTIFIED_BELOW = 0.8
+
 MOMENTS: dict[str, tuple[str, str, float, str]] = {
     "hightech_trend": (
         "hightech_share",
@@ -513,6 +516,9 @@ def to_document(result: Calibration, provenance: dict[str, Any]) -> dict[str, An
                 "posterior_p95": _round(p95),
                 "shift_in_prior_sd": _round((post_mean[j] - p.mean) / p.sd if p.sd else 0.0, 3),
                 "sd_ratio": _round(post_sd[j] / p.sd if p.sd else 1.0, 3),
+                # moved by the data (posterior sd below 0.8 of the prior's) or not; what reaches it
+                "identified": "yes" if p.sd and post_sd[j] / p.sd < IDENTIFIED_BELOW else "no",
+                "reached_by": list(DATA_MOMENTS.get(p.name, ())),
             }
         )
     simulated_mean = result.simulated.mean(axis=1)

@@ -54,6 +54,17 @@ def _evidence(args: argparse.Namespace) -> int:
     )
     for r in table.itertuples(index=False):
         print(f"  {_line(r)}")
+    agents = result.mode_b
+    print(
+        "Mode B (the agents alone from 2012, no anchoring, 2012 calibration): "
+        f"{int(agents['inside90'].sum())} of {len(agents)} later figures inside the 90% range"
+    )
+    for r in agents.itertuples(index=False):
+        print(
+            f"  {r.series} {r.year}: observed {r.observed:.4g}, model {r.model_median:.4g} "
+            f"[{r.model_p5:.4g}, {r.model_p95:.4g}]; change since 2012: data "
+            f"{r.observed_change:+.3g}, model {r.model_change:+.3g}"
+        )
     inside, total = coverage(table)
     if total:
         print(

@@ -192,5 +192,8 @@ def _params(args: argparse.Namespace) -> int:
             )
     else:
         for row in rows:
-            print(f"{row['name']:<70} {row['default']!s:<14} {row['units']:<28} {row['source']}")
+            mark = "" if row["identified"] == "fixed" else f"  [identified: {row['identified']}]"
+            print(
+                f"{row['name']:<70} {row['default']!s:<14} {row['units']:<28} {row['source']}{mark}"
+            )
     return 0

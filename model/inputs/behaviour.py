@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from mfgplan.inputs.fields import AsTuple, Frozen, Money, P
 
-__all__ = ["Behaviour"]
+__all__ = ["DATA_MOMENTS", "EVIDENCE_MOMENTS", "Behaviour", "identification"]
 
 # --------------------------------------------------------------------------------------------
 # Behaviour (defaults before calibration; see model/ODD.md for equations)
@@ -429,3 +429,44 @@ class Behaviour(Frozen):
         if abs(total - 1.0) > 1e-9 or min(self.project_type_shares) < 0:
             raise ValueError(f"project_type_shares must be non-negative and sum to 1 (got {total})")
         return self
+
+
+#: behavioural parameter -> the history's moments that reach it in the calibration's likelihood
+#: (``calibration/METHOD.md``); a parameter with a prior and none of these keeps its prior
+DATA_MOMENTS: dict[str, tuple[str, ...]] = {
+    "innovation_rate": ("hightech_trend",),
+    "hightech_upgrade_step": ("hightech_trend",),
+    "cnc_drift": ("cnc_trend",),
+    "cnc_gain_per_project": ("cnc_trend",),
+    "project_arrival_rate": ("cnc_trend",),
+    "entry_rate": ("firm_growth",),
+    "exit_rate": ("firm_growth",),
+}
+#: behavioural parameter -> the published studies whose virtual experiments move it
+#: (``mfgplan evidence``, ``calibration/VALIDATION.md``), not yet moments of the likelihood
+EVIDENCE_MOMENTS: dict[str, tuple[str, ...]] = {
+    "rd_price_elasticity": ("qian_zhan_pan_2023",),
+    "rd_adjustment_speed": ("qian_zhan_pan_2023",),
+    "investment_elasticity": ("zhang_chen_he_2018", "liu_mao_2019"),
+    "retrofit_tfp_effect": ("liu_mao_2019",),
+    "demonstration_effect": ("liu_chao_mbanyele_zhu_huang_2025 (sign only)",),
+    "selection_weight_size": ("branstetter_li_ren_2023 (sign only)",),
+}
+
+
+def identification(name: str, has_prior: bool) -> str:
+    """Whether any data reaches a parameter: ``yes: <moments>``, ``no`` (and why), or ``fixed``.
+
+    ``yes`` names the history's moments of the likelihood; ``no`` a parameter with a prior that
+    none reaches (its spread is the prior's), with the studies that could reach it once they
+    enter the calibration; ``fixed`` a parameter without a prior (definition or data).
+    """
+    if not has_prior:
+        return "fixed"
+    if name in DATA_MOMENTS:
+        return "yes: " + ", ".join(DATA_MOMENTS[name])
+    if name in EVIDENCE_MOMENTS:
+        return (
+            "no (evidence, not yet in the calibration: " + ", ".join(EVIDENCE_MOMENTS[name]) + ")"
+        )
+    return "no"

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from mfgplan.inputs.behaviour import Behaviour
+from mfgplan.inputs.behaviour import Behaviour, identification
 from mfgplan.inputs.fields import Frozen, P, expand_yearly
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS, NationalPolicy, Programme
 
@@ -338,6 +338,9 @@ def catalogue(model: type[BaseModel] = Scenario, prefix: str = "") -> list[dict[
                 "prior": extra.get("prior"),
                 "source": extra["source"],
                 "description": info.description or "",
+                "identified": identification(name, extra.get("prior") is not None)
+                if prefix == "behaviour."
+                else "fixed",
             }
         )
     return rows

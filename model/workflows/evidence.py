@@ -5,7 +5,8 @@ Runs each design of :mod:`mfgplan.calibration.experiments` for ``replicates`` re
 ``evidence.csv`` (:func:`mfgplan.calibration.evidence.evidence_table`), every replicate's
 estimates (``evidence_replicates.csv``), which parameters move each estimate
 (``evidence_parameters.csv``: rank correlations over the replicates, each on its own parameter
-set), the chart of published against simulated and a manifest.
+set), the chart of published against simulated, the Mode B check (``mode_b.csv``: the
+agents alone from 2012, unanchored, against 2013-2015) and a manifest.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mfgplan.calibration.experiments import (
     run_experiment,
 )
 from mfgplan.calibration.forecast import fit_baseline
+from mfgplan.calibration.modeb import mode_b
 from mfgplan.parallel import map_tasks
 from mfgplan.paths import SCENARIOS
 from mfgplan.report.evidence_chart import evidence_chart
@@ -58,6 +60,8 @@ class EvidenceResult:
     folder: Path
     table: pd.DataFrame
     seconds: float
+    #: the agents alone from 2012, unanchored, against 2013-2015 (:mod:`mfgplan.calibration.modeb`)
+    mode_b: pd.DataFrame
 
 
 def evidence(options: EvidenceOptions, execution: Execution = LOCAL) -> EvidenceResult:
@@ -91,10 +95,12 @@ def evidence(options: EvidenceOptions, execution: Execution = LOCAL) -> Evidence
             links = parameter_links(replicates, sample.names, sample.values)
             folder.write_csv("evidence_parameters.csv", links)
         save(evidence_chart(table, options.lang), folder.path("charts/evidence.png"))
+        agents = mode_b(replicates=options.replicates, seed=options.seed)
+        folder.write_csv("mode_b.csv", agents)
         seconds = time.perf_counter() - t0
         path = folder.finish(
             command=options.command, scenarios=[resolved.info()], seed=options.seed,
             replicates=options.replicates, timings={"experiments": round(seconds, 3)},
             extra={"experiments": list(EXPERIMENTS), "n_firms": n_firms},
         )  # fmt: skip
-    return EvidenceResult(path, table, seconds)
+    return EvidenceResult(path, table, seconds, agents)

@@ -26,3 +26,13 @@ def test_evidence_writes_the_table_and_does_not_depend_on_the_workers(tmp_path, 
     a = pd.read_csv(one / "evidence_replicates.csv")
     b = pd.read_csv(two / "evidence_replicates.csv")
     pd.testing.assert_frame_equal(a, b)
+    # Mode B: the unanchored agents against the figures of 2013-2015 the 2012 calibration never
+    # saw (high-tech 2013-2015, CNC 2013 and 2015, the 2015 enterprise count)
+    agents = pd.read_csv(one / "mode_b.csv")
+    assert sorted(zip(agents["series"], agents["year"], strict=True)) == [
+        ("cnc_rate_national", 2013), ("cnc_rate_national", 2015), ("enterprise_count", 2015),
+        ("hightech_share", 2013), ("hightech_share", 2014), ("hightech_share", 2015),
+    ]  # fmt: skip
+    # the published 2015 count (calibration/data: 9,226 firms), in the province's units
+    assert agents.loc[agents["series"] == "enterprise_count", "observed"].item() == 9226
+    assert "Mode B" in printed
