@@ -146,6 +146,9 @@ def _frontier(args: argparse.Namespace) -> int:
         result = frontier(options, execution(args, console))
     for line in text.frontier_lines(result.table, result.summary):
         print(line)
+    caution = text.caution_line(result.unidentified, "how the chances move with the money")
+    if caution:
+        print(caution)
     print(f"-> {result.folder}")
     warning = text.few_replicates(int(result.table["replicates"].min()))
     if warning:

@@ -31,7 +31,7 @@ from mfgplan.report.planning_charts import frontier_chart
 from mfgplan.report.style import save
 from mfgplan.report.words import PHRASES, Language, say
 from mfgplan.runs.folders import RunFolder, default_folder
-from mfgplan.workflows.common import load_scenarios, probe_scheduler
+from mfgplan.workflows.common import load_scenarios, probe_scheduler, unidentified_parameters
 from mfgplan.workflows.variants import LOCAL, Execution, run_variants
 
 __all__ = ["FrontierOptions", "FrontierResult", "frontier"]
@@ -60,6 +60,8 @@ class FrontierResult:
     table: pd.DataFrame
     summary: pd.DataFrame
     failures: list[Failure] = field(default_factory=list)
+    #: the programme's parameters the calibration did not move (None: no calibrated sample)
+    unidentified: list[str] | None = None
 
 
 def frontier(options: FrontierOptions, execution: Execution = LOCAL) -> FrontierResult:
@@ -102,4 +104,4 @@ def frontier(options: FrontierOptions, execution: Execution = LOCAL) -> Frontier
             timings={"frontier": round(time.perf_counter() - t0, 3)},
             extra={"scales": scales, "replicates_failed": [f.to_dict() for f in failures]},
         )  # fmt: skip
-    return FrontierResult(path, table, summary, failures)
+    return FrontierResult(path, table, summary, failures, unidentified_parameters(resolved))
