@@ -21,7 +21,7 @@ import pandas as pd
 from mfgplan.economy.economy import ManufacturingEconomy
 from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.firms import ProjectType
-from mfgplan.economy.replicate import BaselineSource, replicate_seed
+from mfgplan.economy.replicate import BaselineSource, replicate_economy
 from mfgplan.inputs.parameters import Scenario
 
 __all__ = ["Estimate", "balanced", "linear_probability", "ratio_did", "simulate_panel", "twfe"]
@@ -58,7 +58,7 @@ def simulate_panel(
     firm_dynamics: type[FirmDynamics] = FirmDynamics,
     include_base_year: bool = False,
 ) -> pd.DataFrame:
-    """One replicate's firm-year panel (the seeds of ``economy.replicate.simulate_replicate``).
+    """One replicate's firm-year panel (its economy from economy.replicate.replicate_economy).
 
     Columns: ``year`` and :data:`STATE` at the end of each projected year (live firms after
     entry and exit), ``va`` (value added with the programme, yuan/year at 2015 prices),
@@ -67,15 +67,11 @@ def simulate_panel(
     world), ``applied`` and ``awarded`` (a grant application / award of the year). With
     ``include_base_year`` the base year's firms come first (no projects).
     """
-    seed = replicate_seed(root_seed, replicate)
-    path_seed, model_seed = seed.spawn(2)
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    paths = source.simulate_paths(years, 1, np.random.Generator(np.random.PCG64(path_seed)))
-    baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
-    model = ManufacturingEconomy(
-        scenario, baseline, model_seed, n_firms, province_firms=province_firms,
+    model = replicate_economy(
+        scenario, source, root_seed, replicate, n_firms, province_firms=province_firms,
         firm_dynamics=firm_dynamics,
     )  # fmt: skip
+    years = model.years
     frames = []
 
     def snapshot(year: int) -> None:

@@ -24,7 +24,7 @@ from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.record import ReplicateRecord
 from mfgplan.inputs.parameters import Scenario
 
-__all__ = ["BaselineSource", "replicate_seed", "simulate_replicate"]
+__all__ = ["BaselineSource", "replicate_economy", "replicate_seed", "simulate_replicate"]
 
 
 class BaselineSource(Protocol):
@@ -40,6 +40,32 @@ class BaselineSource(Protocol):
 def replicate_seed(root_seed: int, replicate: int) -> np.random.SeedSequence:
     """Seed of replicate ``replicate``: the ``replicate``-th child of the root SeedSequence."""
     return np.random.SeedSequence(root_seed, spawn_key=(replicate,))
+
+
+def replicate_economy(
+    scenario: Scenario,
+    source: BaselineSource,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    *,
+    province_firms: int | None = None,
+    firm_dynamics: type[FirmDynamics] = FirmDynamics,
+) -> ManufacturingEconomy:
+    """The economy of replicate ``replicate``, built on its baseline draw and not yet stepped.
+
+    Seeds as in the module doc; the baseline path the economy runs on is ``model.baseline_path``.
+    """
+    seed = replicate_seed(root_seed, replicate)
+    path_seed, model_seed = seed.spawn(2)
+    years = np.arange(scenario.base_year, scenario.horizon + 1)
+    rng = np.random.Generator(np.random.PCG64(path_seed))
+    paths = source.simulate_paths(years, 1, rng)
+    baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
+    return ManufacturingEconomy(
+        scenario, baseline, model_seed, n_firms, province_firms=province_firms,
+        firm_dynamics=firm_dynamics,
+    )  # fmt: skip
 
 
 def simulate_replicate(
@@ -59,16 +85,11 @@ def simulate_replicate(
     the baseline path ``{indicator: array over years base..horizon}`` and the economy's annual
     record (both worlds).
     """
-    seed = replicate_seed(root_seed, replicate)
-    path_seed, model_seed = seed.spawn(2)
-    years = np.arange(scenario.base_year, scenario.horizon + 1)
-    rng = np.random.Generator(np.random.PCG64(path_seed))
-    paths = source.simulate_paths(years, 1, rng)
-    baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
-    model = ManufacturingEconomy(
-        scenario, baseline, model_seed, n_firms, province_firms=province_firms,
+    model = replicate_economy(
+        scenario, source, root_seed, replicate, n_firms, province_firms=province_firms,
         firm_dynamics=firm_dynamics,
     )  # fmt: skip
+    baseline = model.baseline_path
     record = model.run()
     model.release()
     return baseline, record

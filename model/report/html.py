@@ -32,7 +32,7 @@ from mfgplan.analysis.intervals import wilson_interval
 from mfgplan.analysis.targets import TARGETS
 from mfgplan.analysis.uncertainty import PROGRAMME_CHANNELS, UNMOVED
 from mfgplan.report.style import cjk_font_path
-from mfgplan.report.text import FEW_REPLICATES, band, difference, money, value
+from mfgplan.report.text import FEW_REPLICATES, band, difference, money, precision, value
 from mfgplan.report.words import (
     CAVEATS,
     INDICATOR_NAMES,
@@ -330,8 +330,7 @@ def _assumptions(report: RunReport, t: _Text) -> str:
 def _warnings(replicates: int, warnings: Sequence[str], t: _Text) -> str:
     notes = [html.escape(w) for w in warnings]
     if replicates < FEW_REPLICATES:
-        lo, hi = wilson_interval(0.5, max(replicates, 1), 0.9)
-        half = (hi - lo) / 2
+        half = precision(replicates)
         notes.append(
             t(
                 Words(

@@ -29,6 +29,7 @@ __all__ = [
     "effect_lines",
     "few_replicates",
     "money",
+    "precision",
     "target_lines",
     "value",
 ]
@@ -90,13 +91,18 @@ def caution_line(unmoved: list[str] | None, what: str) -> str | None:
     )
 
 
+def precision(n: int) -> float:
+    """Half the width of the 90% interval of a probability near 0.5 from ``n`` replicates."""
+    lo, hi = wilson_interval(0.5, max(n, 1), 0.9)
+    return (hi - lo) / 2
+
+
 def few_replicates(n: int) -> str | None:
     """A warning when ``n`` replicates are too few for the intervals to mean much."""
     if n >= FEW_REPLICATES:
         return None
-    lo, hi = wilson_interval(0.5, max(n, 1), 0.9)
     return (
-        f"only {n} replicates: a probability is known to about +-{(hi - lo) / 2:.2f} and the "
+        f"only {n} replicates: a probability is known to about +-{precision(n):.2f} and the "
         f"bands are rough; use --replicates 200 or more before deciding anything"
     )
 

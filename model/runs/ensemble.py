@@ -20,7 +20,7 @@ from mfgplan.inputs.programme import Programme
 from mfgplan.inputs.sample import ParameterSample
 from mfgplan.parallel import Failure, batches, map_tasks
 from mfgplan.runs.job import EnsembleJob, Outcome, resolve_job, run_batch, run_pairs
-from mfgplan.runs.variables import assemble, dataset_skeleton
+from mfgplan.runs.variables import assemble, job_skeleton
 
 __all__ = ["EnsembleFailedError", "iter_outcomes", "run_ensemble", "run_ensembles"]
 
@@ -98,15 +98,7 @@ def run_ensembles(
         ok = sorted(results[j])
         if not ok:
             raise EnsembleFailedError(min(failures[j], key=lambda f: f.replicate))
-        skeleton = dataset_skeleton(
-            job.scenario,
-            job.fit,
-            job.root_seed,
-            job.n_firms,
-            ok,
-            job.parameters,
-            province_firms=job.province_firms,
-        )
+        skeleton = job_skeleton(job, ok)
         ds = assemble(skeleton, [results[j][r] for r in ok])
         # timings go to the manifest, not the dataset: the same seed gives an identical file
         ds.encoding["elapsed_seconds"] = round(time.perf_counter() - started, 3)

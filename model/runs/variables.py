@@ -18,6 +18,7 @@ from mfgplan.inputs.sample import ParameterSample, set_for_replicate
 from mfgplan.inputs.sectors import SECTORS
 from mfgplan.provenance import __version__
 from mfgplan.runs.anchoring import INDICATORS
+from mfgplan.runs.job import EnsembleJob
 
 __all__ = [
     "CONVENTIONS",
@@ -26,6 +27,7 @@ __all__ = [
     "allocation_array",
     "assemble",
     "dataset_skeleton",
+    "job_skeleton",
     "netcdf_attributes",
     "netcdf_dtype",
     "stored_values",
@@ -221,6 +223,14 @@ def dataset_skeleton(
         "calibration_as_of": parameters.as_of if parameters else -1,
     }
     return ds
+
+
+def job_skeleton(job: EnsembleJob, ids: Sequence[int]) -> xr.Dataset:
+    """:func:`dataset_skeleton` of an ensemble job's replicates ``ids``."""
+    return dataset_skeleton(
+        job.scenario, job.fit, job.root_seed, job.n_firms, ids, job.parameters,
+        province_firms=job.province_firms,
+    )  # fmt: skip
 
 
 def assemble(skeleton: xr.Dataset, runs: Sequence[dict[str, np.ndarray]]) -> xr.Dataset:

@@ -27,7 +27,7 @@ from mfgplan.runs.ensemble import EnsembleFailedError, run_ensembles
 from mfgplan.runs.folders import RunFolder, default_folder, run_identity
 from mfgplan.runs.job import EnsembleJob, resolve_job
 from mfgplan.runs.store import ReplicateStore
-from mfgplan.runs.variables import assemble, dataset_skeleton
+from mfgplan.runs.variables import assemble, job_skeleton
 from mfgplan.workflows.common import QUIET, Reporter, load_scenarios, probe_scheduler
 from mfgplan.workflows.run import save_replicates
 
@@ -80,15 +80,7 @@ def stored_dataset(job: EnsembleJob, store: ReplicateStore, n: int) -> xr.Datase
     if not ok:
         first = min((f for f in store.failures() if f.replicate < n), key=lambda f: f.replicate)
         raise RunFailedError(f"every replicate failed; replicate {first.replicate}: {first.error}")
-    skeleton = dataset_skeleton(
-        job.scenario,
-        job.fit,
-        job.root_seed,
-        job.n_firms,
-        ok,
-        job.parameters,
-        province_firms=job.province_firms,
-    )
+    skeleton = job_skeleton(job, ok)
     return assemble(skeleton, [store.load(r) for r in ok])
 
 

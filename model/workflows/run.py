@@ -33,7 +33,7 @@ from mfgplan.runs.ensemble import iter_outcomes, run_ensemble
 from mfgplan.runs.folders import RunFolder, default_run_folder, run_identity
 from mfgplan.runs.job import EnsembleJob, resolve_job
 from mfgplan.runs.store import ReplicateStore, write_results
-from mfgplan.runs.variables import VARIABLES, dataset_skeleton
+from mfgplan.runs.variables import VARIABLES, job_skeleton
 from mfgplan.workflows.common import (
     QUIET,
     Reporter,
@@ -227,15 +227,7 @@ def run_scenario(options: RunOptions, reporter: Reporter = QUIET) -> RunResult:
                 f"{first.root_seed}, spawn key [{first.replicate}]): {first.error}"
             )
         with folder.writing("writing the results (the replicates are saved)"):
-            skeleton = dataset_skeleton(
-                scenario,
-                job.fit,
-                job.root_seed,
-                job.n_firms,
-                ok,
-                job.parameters,
-                province_firms=job.province_firms,
-            )
+            skeleton = job_skeleton(job, ok)
             write_results(folder.path("results.nc"), skeleton, VARIABLES, store.load, ok)
             t3 = time.perf_counter()
             targets, uncertainty, effects, budget = _products(
