@@ -15,7 +15,7 @@ from typing import Any
 
 __all__ = ["PACKAGES", "__version__", "git_commit", "manifest", "utc_now", "utc_stamp", "versions"]
 
-__version__ = "0.5.1"
+__version__ = "0.6.0"
 
 #: libraries whose versions every manifest records
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "statsmodels", "xarray", "netCDF4", "pydantic")

@@ -47,13 +47,21 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
+from mfgplan.calibration.evidence_stage import (
+    EVIDENCE_FIRMS,
+    STAGE_ONE,
+    EvidenceFit,
+    evidence_document,
+    evidence_fit,
+    evidence_settings,
+)
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
 from mfgplan.calibration.series import load_history, series
+from mfgplan.calibration.worlds import TREND_YEARS, calibration_scenario
 from mfgplan.economy.replicate import simulate_replicate
 from mfgplan.economy.rules import logit
-from mfgplan.inputs.behaviour import DATA_MOMENTS, Behaviour
+from mfgplan.inputs.behaviour import Behaviour, reached_by
 from mfgplan.inputs.parameters import Scenario, catalogue
-from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.sample import FORMAT, FORMAT_VERSION
 from mfgplan.parallel import map_tasks
 
@@ -69,10 +77,11 @@ __all__ = [
     "simulated_moments",
 ]
 
-#: years of no-programme simulation whose trend is compared with the past trend
-TREND_YEARS = 5
 #: firms in calibration runs: the moments are intensive (shares, growth rates); see METHOD.md
 CALIBRATION_FIRMS = 2000
+#: the first as-of year whose calibration adds the published studies' moments (the plan's
+#: base year; the back-tests' earlier files keep the history alone: METHOD.md)
+EVIDENCE_FROM = 2015
 
 
 # -- priors ---------------------------------------------------------------------------------
@@ -245,28 +254,6 @@ class CalibrationJob:
     replicates: int
 
 
-def calibration_scenario(as_of: int) -> Scenario:
-    """The pre-plan policy world from ``as_of``.
-
-    No provincial programme, national tax rules of 2015, ``TREND_YEARS`` projected years.
-    """
-    zero = dict.fromkeys(GRANT_INSTRUMENTS, 0)
-    return Scenario.model_validate(
-        {
-            "title": f"calibration, as of {as_of}",
-            "base_year": as_of,
-            "horizon": as_of + TREND_YEARS,
-            "programme": {
-                "first_year": as_of + 1,
-                "last_year": as_of + 1,
-                "annual_budget": 0,
-                "allocation": zero,
-                "investment_fund": {"size": 0, "annual_investment": 0},
-            },
-        }
-    )
-
-
 #: moment -> (no-programme series of the model's record, transform); kept in step with MOMENTS
 SIMULATED: dict[str, tuple[str, str]] = {
     "hightech_trend": ("hightech_baseline", "logit"),
@@ -365,6 +352,9 @@ class Calibration:
     data_rows: pd.DataFrame
     settings: dict[str, Any]
     seconds: float = 0.0
+    #: the history's weights alone (``weights`` adds the evidence stage when it ran)
+    history_weights: np.ndarray | None = None
+    evidence: EvidenceFit | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -451,8 +441,15 @@ def calibrate(
     workers: int = 1,
     n_firms: int = CALIBRATION_FIRMS,
     progress: Callable[[int], None] | None = None,
+    evidence: bool | None = None,
+    stage_one: int = STAGE_ONE,
+    evidence_firms: int = EVIDENCE_FIRMS,
 ) -> Calibration:
-    """Estimate the behavioural parameters from the data up to ``as_of`` (module docstring)."""
+    """Estimate the behavioural parameters from the data up to ``as_of`` (module docstring).
+
+    ``evidence`` adds the published studies' moments
+    (:mod:`mfgplan.calibration.evidence_stage`); by default from :data:`EVIDENCE_FROM` on.
+    """
     started = time.perf_counter()
     job, moments, rows = calibration_job(as_of, seed, replicates, n_firms)
     prior_list = priors()
@@ -461,6 +458,17 @@ def calibrate(
     weights, sim_sd = importance_weights(moments, simulated)
     if weights.sum() <= 0:
         raise RuntimeError("every calibration run failed; no parameter set can be weighted")
+    history_weights, fit = weights, None
+    if evidence if evidence is not None else as_of >= EVIDENCE_FROM:
+        stage = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+        fit = evidence_fit(
+            design, job.names, weights, stage, seed=seed, workers=workers,
+            stage_one=stage_one, n_firms=evidence_firms, progress=progress,
+            resample=systematic_resample,
+        )  # fmt: skip
+        weights = fit.weights(design.shape[0])
+        if weights.sum() <= 0:
+            raise RuntimeError("every evidence run failed; no parameter set can be weighted")
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     index = systematic_resample(weights, sample_size, rng)
     settings = {
@@ -472,9 +480,11 @@ def calibrate(
         "simulation_sd": [float(v) for v in sim_sd],
         "failed_draws": int((~np.isfinite(simulated).all(axis=(1, 2))).sum()),
     }
+    if fit is not None:
+        settings["evidence"] = evidence_settings(fit, evidence_firms)
     return Calibration(
         as_of, seed, prior_list, moments, design, simulated, weights, index, rows, settings,
-        time.perf_counter() - started,
+        time.perf_counter() - started, history_weights, fit,
     )  # fmt: skip
 
 
@@ -518,7 +528,7 @@ def to_document(result: Calibration, provenance: dict[str, Any]) -> dict[str, An
                 "sd_ratio": _round(post_sd[j] / p.sd if p.sd else 1.0, 3),
                 # moved by the data (posterior sd below 0.8 of the prior's) or not; what reaches it
                 "identified": "yes" if p.sd and post_sd[j] / p.sd < IDENTIFIED_BELOW else "no",
-                "reached_by": list(DATA_MOMENTS.get(p.name, ())),
+                "reached_by": reached_by(p.name, result.evidence is not None),
             }
         )
     simulated_mean = result.simulated.mean(axis=1)
@@ -564,14 +574,16 @@ def to_document(result: Calibration, provenance: dict[str, Any]) -> dict[str, An
         "as_of": result.as_of,
         "description": (
             f"Behavioural parameters estimated from the data up to {result.as_of}: synthetic-"
-            "likelihood importance sampling of the no-programme model's trends "
-            "(calibration/METHOD.md)."
+            "likelihood importance sampling of the no-programme model's trends"
+            + (" and of published studies re-run on the model's firms" if result.evidence else "")
+            + " (calibration/METHOD.md)."
         ),
         "provenance": {**provenance, "seed": result.seed, "seconds": round(result.seconds, 1)},
         "settings": result.settings,
         "data": data,
         "data_sha256": data_hash,
         "moments": moment_rows,
+        **evidence_document(result.evidence, w, result.history_weights),
         "fit": {
             "effective_sample_size": _round(result.ess, 4),
             "draws": int(result.draws.shape[0]),

@@ -22,13 +22,13 @@ The designs (each an assumption where the study's own detail could not be read):
     model's sectors grow at their own rates). TFP: two-way fixed effects on
     ``ln TFP = ln Y0 + u_A`` with the sector-year mean of ``ln Y0`` removed (the same reason).
     User-cost elasticity: the investment effect over ``-ln(1 - 0.087)``.
-``super_deduction`` (Qian, Zhan & Pan 2023)
+``super_deduction`` (Qian, Zhan & Pan 2023; the real response of Chen et al. 2021)
     From 2018 the super-deduction rises from 50% to 75% of expensed R&D; treated: R&D performers
     that claim it (taxable and claiming), controls: the other R&D performers. Two-way fixed
     effects on ``ln R&D``, 2016-2021; the elasticity is the effect over the fall of the log tax
     price, ``ln(0.8333 / 0.75) = 0.105`` (:func:`~mfgplan.economy.rules.tax_price`, 25% CIT).
-``plan_world`` (Liu et al. 2025; Boeing 2016; Branstetter, Li & Ren 2023; Liu & Ren 2025;
-Li & Branstetter 2024)
+``plan_peers_selection`` (Liu et al. 2025; Boeing 2016; Branstetter, Li & Ren 2023) and
+``plan_tfp`` (Liu & Ren 2025; Li & Branstetter 2024)
     The plan scenario's own world (its actual world, the scenario's instruments). Peers: non-pilot
     firms whose city-and-sector cell has an intelligent-manufacturing demonstration firm from
     the year before; two-way fixed effects on intelligent-equipment projects started in the
@@ -49,9 +49,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mfgplan.calibration.estimate import calibration_scenario
 from mfgplan.calibration.forecast import BaselineFit
 from mfgplan.calibration.panel import balanced, linear_probability, ratio_did, simulate_panel, twfe
+from mfgplan.calibration.worlds import calibration_scenario
 from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.rules import tax_price
 from mfgplan.inputs.parameters import Scenario
@@ -99,6 +99,9 @@ class ExperimentContext:
     n_firms: int
     province_firms: int
     root_seed: int
+    #: every replicate on this replicate's random numbers (common random numbers across
+    #: parameter sets, as the calibration's evidence stage needs); ``None``: replicate ``r``'s own
+    common_seed: int | None = None
 
 
 class VatReformDynamics(FirmDynamics):
@@ -130,8 +133,9 @@ def _no_programme(horizon: int, super_deduction: object = None) -> Scenario:
 def _panel(
     scenario: Scenario, ctx: ExperimentContext, replicate: int, **kw: object
 ) -> pd.DataFrame:
+    seed_replicate = replicate if ctx.common_seed is None else ctx.common_seed
     return simulate_panel(
-        _with_parameters(scenario, ctx, replicate), ctx.fit, ctx.root_seed, replicate,
+        _with_parameters(scenario, ctx, replicate), ctx.fit, ctx.root_seed, seed_replicate,
         ctx.n_firms, province_firms=ctx.province_firms, **kw,  # type: ignore[arg-type]
     )  # fmt: skip
 
@@ -192,11 +196,13 @@ def super_deduction(ctx: ExperimentContext, replicate: int) -> dict[tuple[str, s
     return {
         ("qian_zhan_pan_2023", "rd_elasticity_2013"): elasticity,
         ("qian_zhan_pan_2023", "rd_elasticity_2016"): elasticity,
+        # the model's R&D is real R&D: Chen et al.'s real response is the like-for-like number
+        ("chen_liu_serrato_xu_2021", "real_rd_user_cost_elasticity"): elasticity,
     }
 
 
-def plan_world(ctx: ExperimentContext, replicate: int) -> dict[tuple[str, str], float]:
-    """Peers of demonstration firms, the selection of awards, TFP in the targeted sectors."""
+def plan_peers_selection(ctx: ExperimentContext, replicate: int) -> dict[tuple[str, str], float]:
+    """Peers of demonstration firms and the selection of awards, in the plan's own world."""
     panel = _panel(ctx.plan, ctx, replicate)
     panel = panel[panel["year"] <= 2020].copy()
     out: dict[tuple[str, str], float] = {}
@@ -226,16 +232,18 @@ def plan_world(ctx: ExperimentContext, replicate: int) -> dict[tuple[str, str], 
         out[("branstetter_li_ren_2023", "selection_size")] = sel["size_lag"].t
         out[("boeing_2016", "selection_prior_grants")] = sel["prior_lag"].t
         out[("branstetter_li_ren_2023", "selection_lagged_tfp")] = sel["tfp_growth_lag"].t
-    # TFP in the plan's targeted (key-area) sectors, against the others
+    return out
+
+
+def plan_tfp(ctx: ExperimentContext, replicate: int) -> dict[tuple[str, str], float]:
+    """TFP in the plan's targeted (key-area) sectors against the others, in the plan's world."""
     base = _panel(ctx.plan, ctx, replicate, include_base_year=True)
     base = balanced(base[base["year"] <= 2020], range(2015, 2021))
     key = {k for k, s in enumerate(SECTORS) if s.key_area}
     base["reform"] = (base["sector"].isin(key) & (base["year"] >= 2016)) * 1.0
     base["log_tfp"] = _parallel_log_tfp(base)
     t = twfe(base, "log_tfp", "reform").t
-    out[("liu_ren_2025", "tfp_effect")] = t
-    out[("li_branstetter_2024", "tfp_effect")] = t
-    return out
+    return {("liu_ren_2025", "tfp_effect"): t, ("li_branstetter_2024", "tfp_effect"): t}
 
 
 #: experiment name -> its design (each returns ``{(study, quantity): estimate}`` per replicate;
@@ -243,7 +251,8 @@ def plan_world(ctx: ExperimentContext, replicate: int) -> dict[tuple[str, str], 
 EXPERIMENTS: dict[str, Callable[[ExperimentContext, int], dict[tuple[str, str], float]]] = {
     "vat_reform": vat_reform,
     "super_deduction": super_deduction,
-    "plan_world": plan_world,
+    "plan_peers_selection": plan_peers_selection,
+    "plan_tfp": plan_tfp,
 }
 
 

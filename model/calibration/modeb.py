@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mfgplan.calibration.estimate import calibration_scenario
 from mfgplan.calibration.forecast import fit_baseline
 from mfgplan.calibration.series import load_history, series
+from mfgplan.calibration.worlds import calibration_scenario
 from mfgplan.economy.replicate import simulate_replicate
 from mfgplan.inputs.sample import load_parameter_file
 from mfgplan.paths import parameter_file

@@ -139,7 +139,20 @@ def _calibrate(args: argparse.Namespace) -> int:
             f"{m['simulated_prior_mean']:+.4f}, posterior {m['simulated_posterior_mean']:+.4f} "
             f"(z {m['z_posterior']:+.2f})"
         )
-    moved = sorted(document["parameters"], key=lambda p: -abs(p["shift_in_prior_sd"]))[:5]
+    for m in document.get("evidence_moments", []):
+        if m["kind"] == "sign":
+            print(
+                f"  {m['name']:<15} published: significant +; the model's re-run finds it in "
+                f"{m['finds_sign_history']:.0%} of sets before the evidence, "
+                f"{m['finds_sign_posterior']:.0%} after"
+            )
+        else:
+            print(
+                f"  {m['name']:<15} published {m['published']:.3g} (se {m['se']:.3g}); model "
+                f"{m['simulated_history_mean']:.3g} -> {m['simulated_posterior_mean']:.3g} "
+                f"(z {m['z_posterior']:+.2f})"
+            )
+    moved = sorted(document["parameters"], key=lambda p: -abs(p["shift_in_prior_sd"]))[:6]
     for p in moved:
         print(
             f"  {p['name']:<28} prior mean {p['prior_mean']:.4g} -> posterior "

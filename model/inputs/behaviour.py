@@ -442,31 +442,44 @@ DATA_MOMENTS: dict[str, tuple[str, ...]] = {
     "entry_rate": ("firm_growth",),
     "exit_rate": ("firm_growth",),
 }
-#: behavioural parameter -> the published studies whose virtual experiments move it
-#: (``mfgplan evidence``, ``calibration/VALIDATION.md``), not yet moments of the likelihood
+#: behavioural parameter -> the published studies' moments that reach it in the calibration's
+#: likelihood from 2015 on (the evidence stage, ``mfgplan.calibration.evidence_stage``)
 EVIDENCE_MOMENTS: dict[str, tuple[str, ...]] = {
-    "rd_price_elasticity": ("qian_zhan_pan_2023",),
-    "rd_adjustment_speed": ("qian_zhan_pan_2023",),
-    "investment_elasticity": ("zhang_chen_he_2018", "liu_mao_2019"),
-    "retrofit_tfp_effect": ("liu_mao_2019",),
-    "demonstration_effect": ("liu_chao_mbanyele_zhu_huang_2025 (sign only)",),
-    "selection_weight_size": ("branstetter_li_ren_2023 (sign only)",),
+    "investment_elasticity": ("vat_investment", "vat_user_cost"),
+    "rd_price_elasticity": ("rd_elasticity",),
+    "rd_adjustment_speed": ("rd_elasticity",),
+    "demonstration_effect": ("demo_peers",),
+    "selection_weight_size": ("selection_size",),
+    "selection_weight_prior": ("selection_prior",),
 }
+#: behavioural parameter -> published evidence that reaches it but cannot enter the likelihood
+UNUSABLE_EVIDENCE: dict[str, str] = {
+    "retrofit_tfp_effect": "liu_mao_2019 TFP: not comparable, the model's projects are a "
+    "fraction of the study's investment",
+}
+
+
+def reached_by(name: str, with_evidence: bool = True) -> list[str]:
+    """The moments of the calibration's likelihood that reach parameter ``name``."""
+    moments = list(DATA_MOMENTS.get(name, ()))
+    if with_evidence:
+        moments += EVIDENCE_MOMENTS.get(name, ())
+    return moments
 
 
 def identification(name: str, has_prior: bool) -> str:
     """Whether any data reaches a parameter: ``yes: <moments>``, ``no`` (and why), or ``fixed``.
 
-    ``yes`` names the history's moments of the likelihood; ``no`` a parameter with a prior that
-    none reaches (its spread is the prior's), with the studies that could reach it once they
-    enter the calibration; ``fixed`` a parameter without a prior (definition or data).
+    ``yes`` names the moments of the likelihood that reach it (the history's and, from 2015,
+    the published studies'); ``no`` a parameter with a prior that none reaches (its spread is
+    the prior's), with the evidence that reaches it but cannot enter; ``fixed`` a parameter
+    without a prior (definition or data).
     """
     if not has_prior:
         return "fixed"
-    if name in DATA_MOMENTS:
-        return "yes: " + ", ".join(DATA_MOMENTS[name])
-    if name in EVIDENCE_MOMENTS:
-        return (
-            "no (evidence, not yet in the calibration: " + ", ".join(EVIDENCE_MOMENTS[name]) + ")"
-        )
+    moments = reached_by(name)
+    if moments:
+        return "yes: " + ", ".join(moments)
+    if name in UNUSABLE_EVIDENCE:
+        return f"no ({UNUSABLE_EVIDENCE[name]})"
     return "no"

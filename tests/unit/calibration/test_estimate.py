@@ -150,7 +150,9 @@ def test_no_leakage_later_data_cannot_change_the_calibration(tmp_path, monkeypat
 
 @pytest.fixture(scope="module")
 def small_calibration():
-    return estimate.calibrate(2015, draws=8, replicates=2, sample_size=6, n_firms=300)
+    return estimate.calibrate(
+        2015, draws=8, replicates=2, sample_size=6, n_firms=300, stage_one=6, evidence_firms=300
+    )
 
 
 def test_parameter_file_round_trip(tmp_path, small_calibration):
@@ -275,7 +277,11 @@ def test_prior_ranges_are_inside_the_catalogue_bounds():
 
 
 def test_calibration_does_not_depend_on_the_number_of_workers():
-    one = estimate.calibrate(2015, draws=8, replicates=1, sample_size=4, n_firms=300, workers=1)
-    two = estimate.calibrate(2015, draws=8, replicates=1, sample_size=4, n_firms=300, workers=2)
+    small = {"draws": 8, "replicates": 1, "sample_size": 4, "n_firms": 300, "stage_one": 4,
+             "evidence_firms": 300}  # fmt: skip
+    one = estimate.calibrate(2015, workers=1, **small)
+    two = estimate.calibrate(2015, workers=2, **small)
     np.testing.assert_array_equal(one.simulated, two.simulated)
+    np.testing.assert_array_equal(one.evidence.simulated, two.evidence.simulated)
+    np.testing.assert_array_equal(one.weights, two.weights)
     np.testing.assert_array_equal(one.sample, two.sample)
