@@ -241,7 +241,7 @@ def simulate_evidence(
     does not depend on how the sets are split across processes.
     """
     fit = fit_baseline(as_of=2015)
-    plan = load_scenario(PLAN_SCENARIO).scenario
+    plan = load_scenario(PLAN_SCENARIO, with_calibration=False).scenario
     sample = ParameterSample(Path("-"), 2015, names, values, {}, "")
     ctx = ExperimentContext(fit, sample, plan, n_firms, fit.base_year_enterprises(), seed,
                             common_seed=COMMON_SEED)  # fmt: skip

@@ -470,8 +470,9 @@ def reached_by(name: str, with_evidence: bool = True) -> list[str]:
 def identification(name: str, has_prior: bool) -> str:
     """Whether any data reaches a parameter: ``yes: <moments>``, ``no`` (and why), or ``fixed``.
 
-    ``yes`` names the moments of the likelihood that reach it (the history's and, from 2015,
-    the published studies'); ``no`` a parameter with a prior that none reaches (its spread is
+    ``yes: reached by`` names the moments of the likelihood that reach it (the history's and,
+    from 2015, the published studies'; whether they moved it is the parameter file's
+    ``identified``); ``no`` a parameter with a prior that none reaches (its spread is
     the prior's), with the evidence that reaches it but cannot enter; ``fixed`` a parameter
     without a prior (definition or data).
     """
@@ -479,7 +480,8 @@ def identification(name: str, has_prior: bool) -> str:
         return "fixed"
     moments = reached_by(name)
     if moments:
-        return "yes: " + ", ".join(moments)
+        # reached, not necessarily moved: the parameter file's ``identified`` says that
+        return "yes: reached by " + ", ".join(moments)
     if name in UNUSABLE_EVIDENCE:
         return f"no ({UNUSABLE_EVIDENCE[name]})"
     return "no"

@@ -389,13 +389,15 @@ def _load_chain(
     return merged, where, tuple(chain)
 
 
-def load_scenario(path: str | Path) -> ResolvedScenario:
+def load_scenario(path: str | Path, *, with_calibration: bool = True) -> ResolvedScenario:
     """Read, merge and validate a scenario file; raise :class:`ScenarioError` if not valid.
 
     The scenario named by ``counterfactual:`` is loaded too (its programme block is kept in
-    :attr:`ResolvedScenario.counterfactual`); a scenario may name itself.
+    :attr:`ResolvedScenario.counterfactual`); a scenario may name itself. Without
+    ``with_calibration`` the parameter file it names is not read (the calibration itself needs
+    the plan's programme, not the sample it is about to replace).
     """
-    resolved = _load(Path(path))
+    resolved = _load(Path(path), with_calibration=with_calibration)
     cf_path, cf_programme = _load_counterfactual(resolved)
     if cf_path is None:
         return resolved
@@ -429,7 +431,7 @@ def _load_counterfactual(resolved: ResolvedScenario) -> tuple[Path | None, Progr
     return target, other.scenario.programme
 
 
-def _load(path: Path) -> ResolvedScenario:
+def _load(path: Path, *, with_calibration: bool = True) -> ResolvedScenario:
     """Read, merge and validate one scenario file (without its counterfactual)."""
     document, where, chain = _load_chain(path)
     try:
@@ -442,7 +444,7 @@ def _load(path: Path) -> ResolvedScenario:
         raise ScenarioError(sorted(problems, key=_order)) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as err:
         raise ScenarioError([Problem(str(path), None, "", f"invalid scenario ({err})")]) from None
-    parameters = _load_calibration(scenario, path, where)
+    parameters = _load_calibration(scenario, path, where) if with_calibration else None
     data = scenario.model_dump(mode="json")
     if parameters is not None:
         # the run depends on the file's content, not on where it lies

@@ -138,3 +138,28 @@ def test_earlier_files_keep_the_history_alone():
     assert "evidence_moments" not in doc
     reach = {p["name"]: p["reached_by"] for p in doc["parameters"]}
     assert reach["investment_elasticity"] == []
+
+
+def test_the_catalogue_says_what_reaches_each_parameter():
+    from mfgplan.inputs.behaviour import identification
+
+    assert identification("demonstration_effect", True) == "yes: reached by demo_peers"
+    assert identification("cnc_drift", True) == "yes: reached by cnc_trend"
+    assert identification("retrofit_tfp_effect", True).startswith("no (liu_mao_2019 TFP")
+    assert identification("innovation_centre_spillover", True) == "no"
+    assert identification("project_life_years", False) == "fixed"
+
+
+def test_the_plan_world_is_read_without_the_calibration_it_will_replace(tmp_path):
+    from mfgplan.inputs.scenario import load_scenario
+    from tests.conftest import ROOT
+
+    # a scenario naming a parameter file that does not exist (as on a first calibration)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"baseline: {ROOT / 'scenarios' / 'plan-2016.yaml'}\ntitle: t\n"
+        "calibration: missing-as-of-2015.json\n"
+    )
+    resolved = load_scenario(path, with_calibration=False)
+    assert resolved.parameters is None
+    assert resolved.scenario.programme.annual_budget == 1e9
