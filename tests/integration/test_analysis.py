@@ -70,7 +70,7 @@ def test_attribution_table(attribution):
 
 def test_optimize_writes_a_scenario_that_runs(tmp_path, capsys):
     out = tmp_path / "opt"
-    code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
+    code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6", "-j", "2",
                  "--objective", "va:2020", "--by-year", "--out", str(out), "-q"])  # fmt: skip
     assert code == 0
     profile = pd.read_csv(out / "year_profile.csv")
@@ -107,7 +107,7 @@ def test_optimize_says_when_there_is_nothing_to_choose(tmp_path, capsys):
     """The default objective (every 2020 target met) is 0 for every allocation here (the SEI
     target is out of reach): no optimized.yaml, and an objective that discriminates named."""
     out = tmp_path / "tie"
-    code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
+    code = main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6", "-j", "2",
                  "--out", str(out), "-q"])  # fmt: skip
     assert code == 0
     printed = capsys.readouterr().out
@@ -117,7 +117,7 @@ def test_optimize_says_when_there_is_nothing_to_choose(tmp_path, capsys):
     assert manifest["nothing_to_choose"] is True and manifest["written"] is None
     # asked for, it is written
     again = tmp_path / "tie-written"
-    assert main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6",
+    assert main(["optimize", str(small(tmp_path)), "--quick", "--final-replicates", "6", "-j", "2",
                  "--write-tied", "--out", str(again), "-q"]) == 0  # fmt: skip
     assert (again / "optimized.yaml").is_file()
 
@@ -151,7 +151,7 @@ def test_optimize_bad_options_exit_2(tmp_path, capsys, options, message):
 
 def test_sensitivity_and_discovery(tmp_path, capsys):
     out = tmp_path / "sens"
-    code = main(["sensitivity", str(small(tmp_path)), "--samples", "2", "-n", "1",
+    code = main(["sensitivity", str(small(tmp_path)), "-j", "2", "--samples", "2", "-n", "1",
                  "--prim-replicates", "16", "--out", str(out), "-q"])  # fmt: skip
     assert code == 0
     table = pd.read_csv(out / "sensitivity.csv")
