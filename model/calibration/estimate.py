@@ -54,6 +54,7 @@ from mfgplan.calibration.evidence_stage import (
     evidence_document,
     evidence_fit,
     evidence_settings,
+    uses_evidence,
 )
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
 from mfgplan.calibration.series import load_history, series
@@ -79,9 +80,6 @@ __all__ = [
 
 #: firms in calibration runs: the moments are intensive (shares, growth rates); see METHOD.md
 CALIBRATION_FIRMS = 2000
-#: the first as-of year whose calibration adds the published studies' moments (the plan's
-#: base year; the back-tests' earlier files keep the history alone: METHOD.md)
-EVIDENCE_FROM = 2015
 
 
 # -- priors ---------------------------------------------------------------------------------
@@ -448,7 +446,8 @@ def calibrate(
     """Estimate the behavioural parameters from the data up to ``as_of`` (module docstring).
 
     ``evidence`` adds the published studies' moments
-    (:mod:`mfgplan.calibration.evidence_stage`); by default from :data:`EVIDENCE_FROM` on.
+    (:mod:`mfgplan.calibration.evidence_stage`); by default from as-of 2015 on
+    (:func:`~mfgplan.calibration.evidence_stage.uses_evidence`).
     """
     started = time.perf_counter()
     job, moments, rows = calibration_job(as_of, seed, replicates, n_firms)
@@ -459,7 +458,7 @@ def calibrate(
     if weights.sum() <= 0:
         raise RuntimeError("every calibration run failed; no parameter set can be weighted")
     history_weights, fit = weights, None
-    if evidence if evidence is not None else as_of >= EVIDENCE_FROM:
+    if uses_evidence(as_of, evidence):
         stage = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
         fit = evidence_fit(
             design, job.names, weights, stage, seed=seed, workers=workers,

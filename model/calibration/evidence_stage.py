@@ -59,6 +59,7 @@ from mfgplan.paths import SCENARIOS
 __all__ = [
     "ASSUMED_SE",
     "EVIDENCE_FIRMS",
+    "EVIDENCE_FROM",
     "LEFT_OUT",
     "MOMENT_SPECS",
     "REAL_TO_REPORTED_RD",
@@ -71,8 +72,12 @@ __all__ = [
     "evidence_fit",
     "evidence_loglik",
     "evidence_moments",
+    "uses_evidence",
 ]
 
+#: the first as-of year whose calibration adds the published studies' moments (the plan's
+#: base year; the back-tests' earlier files keep the history alone: METHOD.md, E5)
+EVIDENCE_FROM = 2015
 #: draws of the stage-1 resample (their distinct draws run the virtual experiments)
 STAGE_ONE = 400
 #: firms of each virtual experiment in the calibration (the estimates are shares and
@@ -96,6 +101,11 @@ REAL_TO_REPORTED_RD = 1.14 / 2.0
 CRITICAL_T = 1.96
 #: |t| of a parameter's coefficient above which the emulator of a moment keeps it
 EMULATOR_T = 3.0
+
+
+def uses_evidence(as_of: int, evidence: bool | None = None) -> bool:
+    """Whether the calibration at ``as_of`` has the evidence stage (default: from 2015 on)."""
+    return evidence if evidence is not None else as_of >= EVIDENCE_FROM
 
 
 @dataclass(frozen=True)
@@ -217,8 +227,9 @@ def _evidence_block(job: EvidenceJob, block: tuple[int, np.ndarray]) -> tuple[in
     out = np.full((rows.size, len(job.keys)), np.nan)
     for i, row in enumerate(rows):
         estimates: dict[tuple[str, str], float] = {}
-        with contextlib.suppress(ArithmeticError, ValueError, RuntimeError, KeyError):
-            for design in job.designs:
+        for design in job.designs:
+            # a design that fails on this set leaves its estimates missing, not the others'
+            with contextlib.suppress(ArithmeticError, ValueError, RuntimeError, KeyError):
                 estimates.update(EXPERIMENTS[design](job.context, int(row)))
         out[i] = [estimates.get(k, np.nan) for k in job.keys]
     return start, out
@@ -232,13 +243,14 @@ def simulate_evidence(
     seed: int,
     workers: int = 1,
     n_firms: int = EVIDENCE_FIRMS,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[np.ndarray], None] | None = None,
     chunk: int = 8,
 ) -> np.ndarray:
     """Every moment's simulated estimate for each parameter set ``values[i]``, ``(sets, moments)``.
 
     Sign moments give the t statistic. Each set runs on the same random numbers, so the result
-    does not depend on how the sets are split across processes.
+    does not depend on how the sets are split across processes. ``progress`` is called with
+    the indices of the sets each finished chunk holds.
     """
     fit = fit_baseline(as_of=2015)
     plan = load_scenario(PLAN_SCENARIO, with_calibration=False).scenario
@@ -253,7 +265,7 @@ def simulate_evidence(
     for _, (start, result) in map_tasks(_evidence_block, [job], tasks, workers=workers):
         out[start : start + result.shape[0]] = result
         if progress:
-            progress(result.shape[0])
+            progress(rows[start : start + result.shape[0]])
     scale = np.array([MOMENT_SPECS[m.name][4] for m in moments])
     out = out * scale
     # a sign study that cannot be estimated on the set's firms (no exposed peer, no award)
@@ -394,13 +406,11 @@ def evidence_fit(
     moments = evidence_moments()
     index = resample(history_weights, stage_one, rng)
     draws, counts = np.unique(index, return_counts=True)
-    done = [0]
 
-    def advance(n: int) -> None:
+    def advance(finished: np.ndarray) -> None:
         # the progress of the resample: each distinct draw counts as often as it was drawn
         if progress:
-            progress(int(counts[done[0] : done[0] + n].sum()))
-        done[0] += n
+            progress(int(counts[finished].sum()))
 
     simulated = simulate_evidence(moments, names, design[draws], seed=seed, workers=workers,
                                   n_firms=n_firms, progress=advance)  # fmt: skip
@@ -450,11 +460,12 @@ def evidence_document(
     after = weights[fit.draws]
     for j, m in enumerate(fit.moments):
         x = fit.simulated[:, j]
+        mean_before, mean_after = _mean(x, before), _mean(x, after)
         row: dict[str, object] = {
             "name": m.name, "study": m.study, "quantity": m.quantity, "kind": m.kind,
             "description": m.description,
-            "simulated_history_mean": float(f"{_mean(x, before):.6g}"),
-            "simulated_posterior_mean": float(f"{_mean(x, after):.6g}"),
+            "simulated_history_mean": float(f"{mean_before:.6g}"),
+            "simulated_posterior_mean": float(f"{mean_after:.6g}"),
         }  # fmt: skip
         if m.kind == "sign":
             found = (x > CRITICAL_T) * 1.0
@@ -465,8 +476,8 @@ def evidence_document(
             row.update(
                 published=float(f"{m.value:.6g}"), se=float(f"{m.se:.4g}"),
                 se_source=m.se_source, discrepancy_sd=float(f"{m.discrepancy:.4g}"),
-                z_history=float(f"{(_mean(x, before) - m.value) / sd:.3g}"),
-                z_posterior=float(f"{(_mean(x, after) - m.value) / sd:.3g}"),
+                z_history=float(f"{(mean_before - m.value) / sd:.3g}"),
+                z_posterior=float(f"{(mean_after - m.value) / sd:.3g}"),
             )  # fmt: skip
         rows.append(row)
     return {

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from mfgplan.analysis.targets import TARGETS, target_table
-from mfgplan.calibration.estimate import EVIDENCE_FROM, Calibration, calibrate, to_document
-from mfgplan.calibration.evidence_stage import STAGE_ONE
+from mfgplan.calibration.estimate import Calibration, calibrate, to_document
+from mfgplan.calibration.evidence_stage import STAGE_ONE, uses_evidence
 from mfgplan.calibration.forecast import fit_baseline, forecast_dataset
 from mfgplan.calibration.paramfile import write_parameter_file
 from mfgplan.errors import InputError
@@ -102,8 +102,7 @@ def calibrate_into(
     and the file's content.
     """
     draws = options.get("draws", 1024)
-    evidence = options.get("evidence")
-    if evidence if evidence is not None else as_of >= EVIDENCE_FROM:
+    if uses_evidence(as_of, options.get("evidence")):
         draws += options.get("stage_one", STAGE_ONE)
     advance = reporter.task(f"calibrate as of {as_of}", draws)
     result = calibrate(as_of, progress=advance, **options)
