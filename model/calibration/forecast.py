@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.calibration.series import load_history, series
+from mfgplan.calibration.trend import TRANSFORMS
 
 __all__ = [
     "DERIVED_HISTORY",
@@ -62,17 +63,6 @@ UNITS = {
     "cnc_rate": ("fraction", "key-process CNC rate (national series as proxy)"),
     "rd_intensity": ("fraction", "R&D expenditure / GDP"),
     "enterprise_count": ("count", "above-scale industrial enterprises"),
-}
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-
-
-TRANSFORMS = {
-    "log": (np.log, np.exp),
-    "logit": (lambda p: np.log(p) - np.log1p(-p), _expit),
-    "identity": (lambda x: x, lambda x: x),
 }
 
 
