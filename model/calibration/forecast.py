@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from mfgplan.calibration.series import load_history, series
-from mfgplan.calibration.trend import TRANSFORMS
+from mfgplan.calibration.trend import TRANSFORMS, measurement_sd
 
 __all__ = [
     "DERIVED_HISTORY",
@@ -139,11 +139,8 @@ def fit_drift(
     2. the weighted mean of annualised differences between observations (two or more);
     3. the prior drift (one observation).
     """
-    forward = TRANSFORMS[transform][0]
-    x = forward(np.asarray(values, dtype=float))
-    # measurement sd on the transformed scale (delta method)
-    eps = 1e-6
-    sd = np.abs(forward(np.asarray(values) + np.asarray(sigmas) + eps) - x)
+    x = TRANSFORMS[transform][0](np.asarray(values, dtype=float))
+    sd = measurement_sd(values, sigmas, transform)
     last_year, last_value, last_sd = int(years[-1]), float(x[-1]), float(sd[-1])
     reasons = []
     if len(years) >= 4:

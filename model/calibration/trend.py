@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TRANSFORMS", "MeasuredTrend", "Redefinition", "fit_measured_trend"]
+__all__ = ["TRANSFORMS", "MeasuredTrend", "Redefinition", "fit_measured_trend", "measurement_sd"]
 
 #: grid of the volatility's prior: log sigma ~ N(log sigma_0, SIGMA_PRIOR_LOG_SD^2); the grid
 #: spans +-3 prior sd in SIGMA_GRID points (assumption A13)
@@ -50,6 +50,16 @@ TRANSFORMS = {
     "logit": (lambda p: np.log(p) - np.log1p(-p), _expit),
     "identity": (lambda x: x, lambda x: x),
 }
+
+
+def measurement_sd(values: np.ndarray, sigmas: np.ndarray, transform: str) -> np.ndarray:
+    """Standard errors of figures on the transformed scale (delta method, a forward difference).
+
+    ``|f(v + s) - f(v)|`` for figures ``v`` with standard errors ``s`` in natural units.
+    """
+    forward = TRANSFORMS[transform][0]
+    values = np.asarray(values, dtype=float)
+    return np.abs(forward(values + np.asarray(sigmas, dtype=float) + 1e-6) - forward(values))
 
 
 @dataclass(frozen=True)
@@ -138,10 +148,9 @@ class MeasuredTrend:
         return TRANSFORMS[self.transform][1](path[:, index])
 
 
-def _filtered(
-    endog: np.ndarray, obs_var: np.ndarray, drift_prior: tuple[float, float], sigma: float
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Log-likelihood and filtered ``(level, drift)`` mean and covariance at the last year."""
+def _trend_model(endog: np.ndarray, obs_var: np.ndarray, drift_prior: tuple[float, float]):
+    """The state-space model ``(level, drift)`` of the module docstring, volatility unset."""
+    from statsmodels.tsa.statespace.initialization import Initialization
     from statsmodels.tsa.statespace.mlemodel import MLEModel
 
     model = MLEModel(endog, k_states=2, k_posdef=1)
@@ -149,13 +158,16 @@ def _filtered(
     model["transition"] = np.array([[1.0, 1.0], [0.0, 1.0]])
     model["selection"] = np.array([[1.0], [0.0]])
     model["obs_cov"] = obs_var.reshape(1, 1, -1)
-    model["state_cov"] = np.array([[sigma**2]])
-    from statsmodels.tsa.statespace.initialization import Initialization
-
     init = Initialization(2)
     init.set(0, "diffuse")
     init.set(1, "known", constant=[drift_prior[0]], stationary_cov=[[drift_prior[1] ** 2]])
     model.ssm.initialization = init
+    return model
+
+
+def _filtered(model, sigma: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Log-likelihood and filtered ``(level, drift)`` mean and covariance at the last year."""
+    model["state_cov"] = np.array([[sigma**2]])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = model.ssm.filter()
@@ -195,11 +207,8 @@ def fit_measured_trend(
         The series' re-definition risk, if its definition has changed before.
     """
     years = np.asarray(years, dtype=int)
-    forward = TRANSFORMS[transform][0]
-    values = np.asarray(values, dtype=float)
-    x = forward(values)
-    # measurement sd on the transformed scale (delta method)
-    sd = np.abs(forward(values + np.asarray(sigmas, dtype=float) + 1e-9) - x)
+    x = TRANSFORMS[transform][0](np.asarray(values, dtype=float))
+    sd = measurement_sd(values, sigmas, transform)
     grid = np.arange(years[0], years[-1] + 1)
     endog = np.full(grid.size, np.nan)
     endog[years - years[0]] = x
@@ -210,8 +219,9 @@ def fit_measured_trend(
     loglik = np.empty(SIGMA_GRID)
     means = np.empty((SIGMA_GRID, 2))
     covs = np.empty((SIGMA_GRID, 2, 2))
+    model = _trend_model(endog, obs_var, drift_prior)
     for g, sigma in enumerate(sigma_grid):
-        loglik[g], means[g], covs[g] = _filtered(endog, obs_var, drift_prior, float(sigma))
+        loglik[g], means[g], covs[g] = _filtered(model, float(sigma))
     log_post = loglik - 0.5 * (log_grid / SIGMA_PRIOR_LOG_SD) ** 2
     weights = np.exp(log_post - log_post.max())
     weights /= weights.sum()

@@ -123,3 +123,26 @@ def test_expected_nominal_growth_is_real_plus_prices_plus_share():
     # falling: nominal industrial growth between 5% and 13% a year, with a spread
     assert 0.05 < mean < 0.13
     assert 0.0 < sd < 0.05
+
+
+class _Constant:
+    """A fitted model stand-in whose every path is the given values by year offset."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+
+    def simulate(self, years, n, rng):
+        return np.tile(self.values[: len(years)], (n, 1))
+
+
+def test_expected_nominal_growth_by_hand():
+    models = {
+        "gdp_real_growth": _Constant([0.09] + [0.08] * 5),
+        "va_deflator_growth": _Constant([0.01] + [0.02] * 5),
+        "industry_share": _Constant(np.linspace(0.40, 0.38, 6)),
+    }
+    mean, sd = expected_nominal_growth(models, 2015)
+    # ln 1.08 + ln 1.02 + ln(0.38 / 0.40) / 5 = 0.07696 + 0.01980 - 0.01026 = 0.08650; the base
+    # year's growth (0.09, 0.01) does not count
+    assert mean == pytest.approx(0.08650, abs=2e-5)
+    assert sd == pytest.approx(0.0, abs=1e-12)
