@@ -2,8 +2,12 @@
 
 Every indicator is fitted on the data up to an as-of year and simulated to the horizon with
 uncertainty from three sources: the base-year level (a measurement with its error), the model's
-estimated drift (its standard error) and future innovations. Short, gappy series never crash the
-fit: each indicator has a fallback chain, warnings and failed optimisations count as
+estimated drift (its standard error) and future innovations. The short series (high-tech
+share, CNC rate, R&D intensity, enterprise count) are measured local trends fitted jointly
+(:func:`mfgplan.calibration.trend.fit_measured_trends`: their figures' error scale and the
+shares' volatility pooled, the count's drift from a related series and its threshold break
+as re-definition risk; ``calibration/METHOD.md``, "Honest bands"). Short, gappy series
+never crash the fit: each indicator has a fallback chain, warnings and failed optimisations count as
 non-convergence, and :attr:`BaselineFit.methods` says which model was used and why.
 
 Construction of value added (assumptions A5-A7 in ``calibration/data/SOURCES.md``):
@@ -25,8 +29,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from mfgplan.calibration.relations import measured_baseline_trends
 from mfgplan.calibration.series import load_history, series
-from mfgplan.calibration.trend import TRANSFORMS, measurement_sd
+from mfgplan.calibration.trend import TRANSFORMS, ErrorScale, measurement_sd
 
 __all__ = [
     "DERIVED_HISTORY",
@@ -303,6 +308,8 @@ class BaselineFit:
         default_factory=lambda: {k: v[1] for k, v in UNITS.items()}
     )
     gdp_last: tuple[int, float, float] = (0, 0.0, 0.0)
+    #: posterior of the measurement-error scale of the measured trends (assumption A16)
+    error_scale: ErrorScale | None = None
 
     def base_year_enterprises(self) -> int:
         """Enterprises in the as-of year from the data (the last observed value up to it)."""
@@ -424,16 +431,8 @@ def fit_baseline(
     models["industry_share"] = fit_drift(
         y, v, s, "logit", prior_drift=(0.0, 0.05), prior_sigma=0.05, name="industry_share"
     )
-    for name, prior_drift, prior_sigma, transform in (
-        ("hightech_share", (0.03, 0.03), 0.03, "logit"),
-        ("cnc_rate", (0.08, 0.05), 0.05, "logit"),
-        ("rd_intensity", (0.05, 0.03), 0.03, "logit"),
-        ("enterprise_count", (0.05, 0.05), 0.05, "log"),
-    ):
-        y, v, s = arrays[name]
-        models[name] = fit_drift(
-            y, v, s, transform, prior_drift=prior_drift, prior_sigma=prior_sigma, name=name
-        )
+    trends, error_scale = measured_baseline_trends(arrays, models, history, as_of)
+    models.update(trends)
     # SEI: one level anchor (2016, derived) read as the base-year level with one year of drift
     # added to its error; drift and volatility borrowed from the high-tech share (assumption A10)
     ht = models["hightech_share"]
@@ -467,7 +466,9 @@ def fit_baseline(
         if models[name].last_year > as_of:  # type: ignore[attr-defined]
             raise AssertionError(f"{name}: data after the as-of year leaked into the fit")
     hist = _chart_history(arrays)
-    return BaselineFit(as_of, horizon, models, methods, hist, gdp_last=gdp_last)
+    return BaselineFit(
+        as_of, horizon, models, methods, hist, gdp_last=gdp_last, error_scale=error_scale
+    )
 
 
 def _chart_history(arrays: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -524,4 +525,11 @@ def forecast_dataset(
         data, coords={"path": np.arange(n_paths), "year": years, "quantile": list(QUANTILES)}
     )
     ds.attrs = {"as_of": as_of, "horizon": horizon, "seed": seed, "n_paths": n_paths}
+    if fit.error_scale is not None:
+        scale = fit.error_scale
+        ds.attrs["measurement_error_scale"] = (
+            f"posterior mean {scale.mean:.2f} (5-95% {scale.quantile(0.05):.2f}-"
+            f"{scale.quantile(0.95):.2f}) x the A3-A4 errors, pooled over "
+            f"{', '.join(scale.series)} (assumption A16)"
+        )
     return ds

@@ -31,15 +31,18 @@ import numpy as np
 import pandas as pd
 
 from mfgplan.calibration.series import series
-from mfgplan.calibration.trend import Redefinition
+from mfgplan.calibration.trend import ErrorScale, Redefinition, TrendSeries, fit_measured_trends
 
 __all__ = [
+    "COUNT_PRIOR",
     "COUNT_REVENUE_PAIRS",
+    "SHARE_PRIORS",
     "THRESHOLD_BREAK_YEAR",
     "CountRelation",
     "count_relation",
     "enterprise_drift_prior",
     "expected_nominal_growth",
+    "measured_baseline_trends",
     "threshold_redefinition",
 ]
 
@@ -150,3 +153,50 @@ def threshold_redefinition(
         size_sd=float(np.sqrt(spread + relation.residual_sd**2)),
         source=f"the {THRESHOLD_BREAK_YEAR} above-scale threshold break",
     )
+
+
+#: share series of the measured local trend: indicator -> (drift prior (mean, sd) per year,
+#: volatility prior median per year), both on the logit scale (assumption A13); they share
+#: one volatility multiplier (A16)
+SHARE_PRIORS = {
+    "hightech_share": ((0.03, 0.10), 0.03),
+    "cnc_rate": ((0.08, 0.10), 0.05),
+    "rd_intensity": ((0.05, 0.10), 0.03),
+}
+#: the enterprise count's drift prior when no related series reaches the as-of year, and its
+#: volatility prior median, per year on the log scale (A13-A14)
+COUNT_PRIOR = ((0.05, 0.05), 0.05)
+
+
+def measured_baseline_trends(
+    arrays: dict, models: dict, history: pd.DataFrame, as_of: int
+) -> tuple[dict[str, object], ErrorScale]:
+    """The baseline's measured local trends of the shares and the enterprise count.
+
+    ``arrays`` are the baseline's ``(years, values, sigmas)`` by indicator, ``models`` its
+    fitted models so far (the count's drift needs GDP, the deflator and industry's share).
+
+    The count's drift comes from the count-revenue relation times the expected nominal growth
+    of industry (A14), with the 2011 threshold break as re-definition risk
+    (A15); the measurement-error scale is pooled over all four series (A16).
+    """
+    specs = [
+        TrendSeries(name, *arrays[name], "logit", drift_prior, sigma_prior,
+                    volatility_group="shares")
+        for name, (drift_prior, sigma_prior) in SHARE_PRIORS.items()
+    ]  # fmt: skip
+    relation = count_relation(history, as_of)
+    drift_prior, sigma_prior = COUNT_PRIOR
+    source, redefinition = "prior (no related series up to the as-of year)", None
+    if relation is not None:
+        drift_prior = enterprise_drift_prior(relation, expected_nominal_growth(models, as_of))
+        source = (
+            f"count-revenue elasticity {relation.beta:.2f} (se {relation.beta_se:.2f}, "
+            f"{relation.pairs} pairs) x expected nominal industrial growth"
+        )
+        redefinition = threshold_redefinition(relation, int(history["year"].min()), as_of)
+    specs.append(
+        TrendSeries("enterprise_count", *arrays["enterprise_count"], "log", drift_prior,
+                    sigma_prior, source, redefinition)
+    )  # fmt: skip
+    return fit_measured_trends(specs)

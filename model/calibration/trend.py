@@ -27,12 +27,20 @@ estimated from the documented breaks.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TRANSFORMS", "MeasuredTrend", "Redefinition", "fit_measured_trend", "measurement_sd"]
+__all__ = [
+    "TRANSFORMS",
+    "ErrorScale",
+    "MeasuredTrend",
+    "Redefinition",
+    "TrendSeries",
+    "fit_measured_trend",
+    "fit_measured_trends",
+    "measurement_sd",
+]
 
 #: grid of the volatility's prior: log sigma ~ N(log sigma_0, SIGMA_PRIOR_LOG_SD^2); the grid
 #: spans +-3 prior sd in SIGMA_GRID points (assumption A13)
@@ -148,34 +156,57 @@ class MeasuredTrend:
         return TRANSFORMS[self.transform][1](path[:, index])
 
 
-def _trend_model(endog: np.ndarray, obs_var: np.ndarray, drift_prior: tuple[float, float]):
-    """The state-space model ``(level, drift)`` of the module docstring, volatility unset."""
-    from statsmodels.tsa.statespace.initialization import Initialization
-    from statsmodels.tsa.statespace.mlemodel import MLEModel
+def kalman_grid(
+    endog: np.ndarray,
+    obs_sd: np.ndarray,
+    drift_prior: tuple[float, float],
+    kappas: np.ndarray,
+    sigmas: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The local-trend Kalman filter on a grid of error scales and volatilities at once.
 
-    model = MLEModel(endog, k_states=2, k_posdef=1)
-    model["design"] = np.array([[1.0, 0.0]])
-    model["transition"] = np.array([[1.0, 1.0], [0.0, 1.0]])
-    model["selection"] = np.array([[1.0], [0.0]])
-    model["obs_cov"] = obs_var.reshape(1, 1, -1)
-    init = Initialization(2)
-    init.set(0, "diffuse")
-    init.set(1, "known", constant=[drift_prior[0]], stationary_cov=[[drift_prior[1] ** 2]])
-    model.ssm.initialization = init
-    return model
+    ``endog`` is the yearly series on the transformed scale (NaN where no figure; the first
+    is a figure), ``obs_sd`` the figures' measurement sds; grid point ``(k, g)`` has
+    measurement sds ``kappas[k] obs_sd`` and volatility ``sigmas[g]``. The level is diffuse:
+    after the first figure it is ``N(y_1, kappa^2 s_1^2)`` and the drift keeps its prior, which
+    is the exact-diffuse filter's state (Durbin & Koopman 2012, sec. 5.2) with the first
+    figure's constant likelihood term dropped. Then for each year
 
+    .. math::
 
-def _filtered(model, sigma: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Log-likelihood and filtered ``(level, drift)`` mean and covariance at the last year."""
-    model["state_cov"] = np.array([[sigma**2]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = model.ssm.filter()
-    return (
-        float(np.sum(result.llf_obs)),
-        np.asarray(result.filtered_state[:, -1]),
-        np.asarray(result.filtered_state_cov[:, :, -1]),
-    )
+        a \leftarrow T a, \quad P \leftarrow T P T' + \mathrm{diag}(\sigma^2, 0)
+
+        v = y_t - a_1, \quad F = P_{11} + \kappa^2 s_t^2, \quad
+        \ell \mathrel{+}= -\tfrac12 (\ln 2\pi F + v^2 / F)
+
+        a \mathrel{+}= P_{\cdot 1} v / F, \quad P \mathrel{-}= P_{\cdot 1} P_{1 \cdot} / F
+
+    Returns the log-likelihood ``(K, G)`` and the filtered ``(level, drift)`` mean
+    ``(K, G, 2)`` and covariance ``(K, G, 2, 2)`` at the last year.
+    """
+    shape = (kappas.size, sigmas.size)
+    obs_var = (kappas[:, None] * np.asarray(obs_sd)[None, :]) ** 2  # (K, years)
+    state = np.empty((*shape, 2))
+    state[..., 0], state[..., 1] = endog[0], drift_prior[0]
+    cov = np.zeros((*shape, 2, 2))
+    cov[..., 0, 0] = obs_var[:, None, 0]
+    cov[..., 1, 1] = drift_prior[1] ** 2
+    loglik = np.zeros(shape)
+    volatility = np.broadcast_to(sigmas[None, :] ** 2, shape)
+    for t in range(1, endog.size):
+        state[..., 0] += state[..., 1]
+        p00, p01, p11 = cov[..., 0, 0], cov[..., 0, 1], cov[..., 1, 1]
+        cov[..., 0, 0] = p00 + 2.0 * p01 + p11 + volatility
+        cov[..., 0, 1] = cov[..., 1, 0] = p01 + p11
+        if np.isnan(endog[t]):
+            continue
+        innovation = endog[t] - state[..., 0]
+        variance = cov[..., 0, 0] + obs_var[:, None, t]
+        loglik -= 0.5 * (np.log(2.0 * np.pi * variance) + innovation**2 / variance)
+        gain = cov[..., :, 0] / variance[..., None]
+        state += gain * innovation[..., None]
+        cov -= gain[..., :, None] * cov[..., None, 0, :]
+    return loglik, state, cov
 
 
 def fit_measured_trend(
@@ -189,7 +220,7 @@ def fit_measured_trend(
     drift_source: str = "prior",
     redefinition: Redefinition | None = None,
 ) -> MeasuredTrend:
-    """Fit the measured local trend of one series (module docstring).
+    """Fit the measured local trend of one series alone (:func:`fit_measured_trends`).
 
     Parameters
     ----------
@@ -206,31 +237,148 @@ def fit_measured_trend(
     redefinition
         The series' re-definition risk, if its definition has changed before.
     """
-    years = np.asarray(years, dtype=int)
-    x = TRANSFORMS[transform][0](np.asarray(values, dtype=float))
-    sd = measurement_sd(values, sigmas, transform)
+    spec = TrendSeries(
+        "series", years, values, sigmas, transform, drift_prior, sigma_prior, drift_source,
+        redefinition,
+    )  # fmt: skip
+    return fit_measured_trends([spec])[0]["series"]
+
+
+#: prior of the measurement-error scale ``kappa`` (a common multiplier on the A3-A4 standard
+#: errors): log kappa ~ N(0, KAPPA_PRIOR_LOG_SD^2), median 1 (the figures are as good as A3-A4
+#: say), on KAPPA_GRID points spanning +-3 prior sd (assumption A16)
+KAPPA_PRIOR_LOG_SD = 1.0
+KAPPA_GRID = 25
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One series for :func:`fit_measured_trends`: its figures and priors.
+
+    Series with the same ``volatility_group`` share one volatility multiplier ``tau``
+    (``sigma = tau x sigma_prior``); ``None`` gives the series a multiplier of its own.
+    """
+
+    name: str
+    years: np.ndarray
+    values: np.ndarray
+    sigmas: np.ndarray
+    transform: str
+    drift_prior: tuple[float, float]
+    sigma_prior: float
+    drift_source: str = "prior"
+    redefinition: Redefinition | None = None
+    volatility_group: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorScale:
+    """Posterior of the measurement-error scale ``kappa`` pooled over the fitted series."""
+
+    kappas: np.ndarray
+    weights: np.ndarray
+    series: tuple[str, ...]
+
+    @property
+    def mean(self) -> float:
+        """Posterior mean of kappa."""
+        return float(self.weights @ self.kappas)
+
+    @property
+    def mode(self) -> float:
+        """Grid point of highest posterior weight."""
+        return float(self.kappas[int(np.argmax(self.weights))])
+
+    def quantile(self, q: float) -> float:
+        """Posterior quantile of kappa on the grid (the first point whose cdf reaches q)."""
+        return float(self.kappas[int(np.searchsorted(np.cumsum(self.weights), q))])
+
+
+def _grid_fit(spec: TrendSeries, kappas: np.ndarray, taus: np.ndarray):
+    """One series' :func:`kalman_grid` on the ``(kappa, tau)`` grid, on its yearly grid."""
+    years = np.asarray(spec.years, dtype=int)
+    x = TRANSFORMS[spec.transform][0](np.asarray(spec.values, dtype=float))
+    sd = np.maximum(measurement_sd(spec.values, spec.sigmas, spec.transform), 1e-6)
     grid = np.arange(years[0], years[-1] + 1)
     endog = np.full(grid.size, np.nan)
     endog[years - years[0]] = x
-    obs_var = np.ones(grid.size)
-    obs_var[years - years[0]] = np.maximum(sd, 1e-6) ** 2
-    log_grid = np.linspace(-3.0, 3.0, SIGMA_GRID) * SIGMA_PRIOR_LOG_SD
-    sigma_grid = sigma_prior * np.exp(log_grid)
-    loglik = np.empty(SIGMA_GRID)
-    means = np.empty((SIGMA_GRID, 2))
-    covs = np.empty((SIGMA_GRID, 2, 2))
-    model = _trend_model(endog, obs_var, drift_prior)
-    for g, sigma in enumerate(sigma_grid):
-        loglik[g], means[g], covs[g] = _filtered(model, float(sigma))
-    log_post = loglik - 0.5 * (log_grid / SIGMA_PRIOR_LOG_SD) ** 2
-    weights = np.exp(log_post - log_post.max())
-    weights /= weights.sum()
-    method = (
-        f"measured local trend (Kalman filter on {years.size} figure(s) with their errors; "
-        f"drift prior: {drift_source})"
-    )
-    if redefinition is not None:
-        method += f"; re-definition risk {redefinition.hazard:.3f}/year ({redefinition.source})"
-    return MeasuredTrend(
-        transform, int(years[-1]), sigma_grid, weights, means, covs, method, redefinition
-    )
+    obs_sd = np.ones(grid.size)
+    obs_sd[years - years[0]] = sd
+    return kalman_grid(endog, obs_sd, spec.drift_prior, kappas, taus * spec.sigma_prior)
+
+
+def _normalise(log_weights: np.ndarray, axis: int | None = None) -> np.ndarray:
+    w = np.exp(log_weights - np.max(log_weights, axis=axis, keepdims=True))
+    return w / w.sum(axis=axis, keepdims=True)
+
+
+def fit_measured_trends(
+    specs: list[TrendSeries],
+) -> tuple[dict[str, MeasuredTrend], ErrorScale]:
+    r"""Fit several measured local trends that share what short series cannot say alone.
+
+    Two quantities are pooled (partial pooling would need more series than the province has):
+
+    - the **measurement-error scale** ``kappa``, a common multiplier on every figure's A3-A4
+      standard error, with prior ``log kappa ~ N(0, 1)`` (assumption A16): the figures of all
+      series together say how good the statistics are;
+    - the **volatility multiplier** ``tau`` within a ``volatility_group``
+      (``sigma_i = tau sigma_prior_i``), prior ``log tau ~ N(0, SIGMA_PRIOR_LOG_SD^2)``.
+
+    With ``L_i(kappa, tau)`` each series' Kalman-filter log-likelihood (level diffuse, drift
+    prior as in :func:`fit_measured_trend`),
+
+    .. math::
+
+        p(\kappa \mid y) \propto p(\kappa) \prod_g \int p(\tau) \prod_{i \in g}
+            e^{L_i(\kappa, \tau)} \, d\tau, \qquad
+        p(\tau \mid \kappa, y_g) \propto p(\tau) \prod_{i \in g} e^{L_i(\kappa, \tau)}
+
+    on a ``KAPPA_GRID x SIGMA_GRID`` grid; each series' forecast mixes its filtered states
+    over the grid with weights ``p(kappa | y) p(tau | kappa, y_g)``.
+    """
+    log_k = np.linspace(-3.0, 3.0, KAPPA_GRID) * KAPPA_PRIOR_LOG_SD
+    log_t = np.linspace(-3.0, 3.0, SIGMA_GRID) * SIGMA_PRIOR_LOG_SD
+    kappas, taus = np.exp(log_k), np.exp(log_t)
+    prior_k = -0.5 * (log_k / KAPPA_PRIOR_LOG_SD) ** 2
+    prior_t = -0.5 * (log_t / SIGMA_PRIOR_LOG_SD) ** 2
+    fits = {spec.name: _grid_fit(spec, kappas, taus) for spec in specs}
+    groups: dict[str, list[str]] = {}
+    for spec in specs:
+        groups.setdefault(spec.volatility_group or f"own:{spec.name}", []).append(spec.name)
+    log_post_k = prior_k.copy()
+    tau_given_k: dict[str, np.ndarray] = {}
+    for key, names in groups.items():
+        joint = sum(fits[name][0] for name in names) + prior_t[None, :]
+        peak = joint.max(axis=1, keepdims=True)
+        log_post_k += peak[:, 0] + np.log(np.exp(joint - peak).sum(axis=1))
+        tau_given_k[key] = _normalise(joint, axis=1)
+    post_k = _normalise(log_post_k)
+    trends: dict[str, MeasuredTrend] = {}
+    for key, names in groups.items():
+        weights = (post_k[:, None] * tau_given_k[key]).ravel()
+        for name in names:
+            spec = next(s for s in specs if s.name == name)
+            _, means, covs = fits[name]
+            shared = f", volatility pooled over {', '.join(names)}" if len(names) > 1 else ""
+            method = (
+                f"measured local trend (Kalman filter on {len(spec.years)} figure(s) with their "
+                f"errors, error scale pooled over {len(specs)} series{shared}; drift prior: "
+                f"{spec.drift_source})"
+            )
+            if spec.redefinition is not None:
+                method += (
+                    f"; re-definition risk {spec.redefinition.hazard:.3f}/year "
+                    f"({spec.redefinition.source})"
+                )
+            trends[name] = MeasuredTrend(
+                spec.transform,
+                int(np.asarray(spec.years)[-1]),
+                np.tile(taus * spec.sigma_prior, kappas.size),
+                weights,
+                means.reshape(-1, 2),
+                covs.reshape(-1, 2, 2),
+                method,
+                spec.redefinition,
+            )
+    return trends, ErrorScale(kappas, post_k, tuple(s.name for s in specs))
