@@ -1,24 +1,25 @@
-r"""A measured local trend: the level of a short series from noisy, partial-year figures.
+r"""Measured local trends: the level and trend of short series from noisy, partial-year figures.
 
 Most of the province's series have three to six figures, several of them partial-year or
-derived, each a *measurement* with a known standard error (``sigma_si``, assumptions A3-A4 in
-``calibration/data/SOURCES.md``). :func:`fit_measured_trend` reads them as such with a
-state-space model (statsmodels' Kalman filter):
+derived, each a *measurement* with a stated standard error (``sigma_si``, assumptions A3-A4 in
+``calibration/data/SOURCES.md``). :func:`fit_measured_trends` reads them as such with a
+state-space model (a Kalman filter, :func:`kalman_grid`):
 
 .. math::
 
-    y_t = \ell_t + \varepsilon_t, \quad \varepsilon_t \sim N(0, s_t^2)\ \text{(known)}
+    y_t = \ell_t + \varepsilon_t, \quad \varepsilon_t \sim N(0, \kappa^2 s_t^2)
 
     \ell_{t+1} = \ell_t + d + \eta_t, \quad \eta_t \sim N(0, \sigma^2)
 
 on the series' transformed scale (logit for shares, log for counts), with the level diffuse,
 the drift ``d`` constant with a prior ``N(mu_d, s_d^2)`` (the series' own prior, or a related
-series' relation, :mod:`mfgplan.calibration.relations`) and the volatility ``sigma`` integrated
-over a grid with a log-normal prior (Bayesian model averaging over ``sigma``: with four
-figures the data cannot pin it down, so the forecast mixes what they allow). The filtered
-state at the last figure, mean and covariance for each ``sigma``, is what the forecast starts
-from: so the level is a weighted combination of every figure by its error, not the last
-figure with its full error, and the drift's uncertainty is correlated with the level's.
+series' relation, :mod:`mfgplan.calibration.relations`). Two things a few figures cannot say
+alone are pooled across series and integrated over grids (Bayesian model averaging): the scale
+``kappa`` of the stated errors (are the figures as good as A3 says? assumption A16) and the
+volatility ``sigma`` of series in one group. The filtered state at the last figure, mean and
+covariance for each grid point, is what the forecast starts from: so the level is a weighted
+combination of every figure by its error, not the last figure with its full error, and the
+drift's uncertainty is correlated with the level's.
 
 A statistic whose definition has changed before carries a risk of re-definition
 (:class:`Redefinition`): a compound Poisson jump on the same scale, with its hazard and size
@@ -46,6 +47,11 @@ __all__ = [
 #: spans +-3 prior sd in SIGMA_GRID points (assumption A13)
 SIGMA_PRIOR_LOG_SD = 1.0
 SIGMA_GRID = 41
+#: prior of the measurement-error scale ``kappa`` (a common multiplier on the A3-A4 standard
+#: errors): log kappa ~ N(0, KAPPA_PRIOR_LOG_SD^2), median 1 (the figures are as good as A3-A4
+#: say), on KAPPA_GRID points spanning +-3 prior sd (assumption A16)
+KAPPA_PRIOR_LOG_SD = 1.0
+KAPPA_GRID = 25
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
@@ -156,6 +162,49 @@ class MeasuredTrend:
         return TRANSFORMS[self.transform][1](path[:, index])
 
 
+@dataclass(frozen=True)
+class TrendSeries:
+    """One series for :func:`fit_measured_trends`: its figures and priors.
+
+    Series with the same ``volatility_group`` share one volatility multiplier ``tau``
+    (``sigma = tau x sigma_prior``); ``None`` gives the series a multiplier of its own.
+    """
+
+    name: str
+    years: np.ndarray
+    values: np.ndarray
+    sigmas: np.ndarray
+    transform: str
+    drift_prior: tuple[float, float]
+    sigma_prior: float
+    drift_source: str = "prior"
+    redefinition: Redefinition | None = None
+    volatility_group: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorScale:
+    """Posterior of the measurement-error scale ``kappa`` pooled over the fitted series."""
+
+    kappas: np.ndarray
+    weights: np.ndarray
+    series: tuple[str, ...]
+
+    @property
+    def mean(self) -> float:
+        """Posterior mean of kappa."""
+        return float(self.weights @ self.kappas)
+
+    @property
+    def mode(self) -> float:
+        """Grid point of highest posterior weight."""
+        return float(self.kappas[int(np.argmax(self.weights))])
+
+    def quantile(self, q: float) -> float:
+        """Posterior quantile of kappa on the grid (the first point whose cdf reaches q)."""
+        return float(self.kappas[int(np.searchsorted(np.cumsum(self.weights), q))])
+
+
 def kalman_grid(
     endog: np.ndarray,
     obs_sd: np.ndarray,
@@ -207,91 +256,6 @@ def kalman_grid(
         state += gain * innovation[..., None]
         cov -= gain[..., :, None] * cov[..., None, 0, :]
     return loglik, state, cov
-
-
-def fit_measured_trend(
-    years: np.ndarray,
-    values: np.ndarray,
-    sigmas: np.ndarray,
-    transform: str,
-    *,
-    drift_prior: tuple[float, float],
-    sigma_prior: float,
-    drift_source: str = "prior",
-    redefinition: Redefinition | None = None,
-) -> MeasuredTrend:
-    """Fit the measured local trend of one series alone (:func:`fit_measured_trends`).
-
-    Parameters
-    ----------
-    years, values, sigmas
-        Figures (one per year, increasing), in natural units, with their standard errors.
-    transform
-        ``"logit"`` (shares) or ``"log"`` (counts, levels).
-    drift_prior
-        ``(mean, sd)`` of the drift, per year on the transformed scale.
-    sigma_prior
-        Prior median of the yearly volatility on the transformed scale.
-    drift_source
-        Where the drift prior comes from, for :attr:`MeasuredTrend.method`.
-    redefinition
-        The series' re-definition risk, if its definition has changed before.
-    """
-    spec = TrendSeries(
-        "series", years, values, sigmas, transform, drift_prior, sigma_prior, drift_source,
-        redefinition,
-    )  # fmt: skip
-    return fit_measured_trends([spec])[0]["series"]
-
-
-#: prior of the measurement-error scale ``kappa`` (a common multiplier on the A3-A4 standard
-#: errors): log kappa ~ N(0, KAPPA_PRIOR_LOG_SD^2), median 1 (the figures are as good as A3-A4
-#: say), on KAPPA_GRID points spanning +-3 prior sd (assumption A16)
-KAPPA_PRIOR_LOG_SD = 1.0
-KAPPA_GRID = 25
-
-
-@dataclass(frozen=True)
-class TrendSeries:
-    """One series for :func:`fit_measured_trends`: its figures and priors.
-
-    Series with the same ``volatility_group`` share one volatility multiplier ``tau``
-    (``sigma = tau x sigma_prior``); ``None`` gives the series a multiplier of its own.
-    """
-
-    name: str
-    years: np.ndarray
-    values: np.ndarray
-    sigmas: np.ndarray
-    transform: str
-    drift_prior: tuple[float, float]
-    sigma_prior: float
-    drift_source: str = "prior"
-    redefinition: Redefinition | None = None
-    volatility_group: str | None = None
-
-
-@dataclass(frozen=True)
-class ErrorScale:
-    """Posterior of the measurement-error scale ``kappa`` pooled over the fitted series."""
-
-    kappas: np.ndarray
-    weights: np.ndarray
-    series: tuple[str, ...]
-
-    @property
-    def mean(self) -> float:
-        """Posterior mean of kappa."""
-        return float(self.weights @ self.kappas)
-
-    @property
-    def mode(self) -> float:
-        """Grid point of highest posterior weight."""
-        return float(self.kappas[int(np.argmax(self.weights))])
-
-    def quantile(self, q: float) -> float:
-        """Posterior quantile of kappa on the grid (the first point whose cdf reaches q)."""
-        return float(self.kappas[int(np.searchsorted(np.cumsum(self.weights), q))])
 
 
 def _grid_fit(spec: TrendSeries, kappas: np.ndarray, taus: np.ndarray):
@@ -382,3 +346,38 @@ def fit_measured_trends(
                 spec.redefinition,
             )
     return trends, ErrorScale(kappas, post_k, tuple(s.name for s in specs))
+
+
+def fit_measured_trend(
+    years: np.ndarray,
+    values: np.ndarray,
+    sigmas: np.ndarray,
+    transform: str,
+    *,
+    drift_prior: tuple[float, float],
+    sigma_prior: float,
+    drift_source: str = "prior",
+    redefinition: Redefinition | None = None,
+) -> MeasuredTrend:
+    """Fit the measured local trend of one series alone (:func:`fit_measured_trends`).
+
+    Parameters
+    ----------
+    years, values, sigmas
+        Figures (one per year, increasing), in natural units, with their standard errors.
+    transform
+        ``"logit"`` (shares) or ``"log"`` (counts, levels).
+    drift_prior
+        ``(mean, sd)`` of the drift, per year on the transformed scale.
+    sigma_prior
+        Prior median of the yearly volatility on the transformed scale.
+    drift_source
+        Where the drift prior comes from, for :attr:`MeasuredTrend.method`.
+    redefinition
+        The series' re-definition risk, if its definition has changed before.
+    """
+    spec = TrendSeries(
+        "series", years, values, sigmas, transform, drift_prior, sigma_prior, drift_source,
+        redefinition,
+    )  # fmt: skip
+    return fit_measured_trends([spec])[0]["series"]

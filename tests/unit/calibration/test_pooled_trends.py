@@ -14,6 +14,7 @@ so the posterior over the (kappa, tau) grid can be written without a Kalman filt
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.stats import multivariate_normal
 
 from mfgplan.calibration import trend
@@ -25,19 +26,32 @@ GRID_T = np.linspace(-3, 3, trend.SIGMA_GRID) * trend.SIGMA_PRIOR_LOG_SD
 
 def _loglik(values, errors, drift_prior, sigma_prior) -> np.ndarray:
     """``(K, T)`` log-likelihood of the two differences, by the formulas of the module."""
-    d = np.diff(values)
+    d1, d2 = np.diff(values)
     m, s_d = drift_prior
     e1, e2, e3 = errors
-    out = np.empty((GRID_K.size, GRID_T.size))
-    for k, kappa in enumerate(np.exp(GRID_K)):
-        for t, tau in enumerate(np.exp(GRID_T)):
-            var = s_d**2 + (tau * sigma_prior) ** 2
-            cov = [
-                [var + kappa**2 * (e1**2 + e2**2), s_d**2 - kappa**2 * e2**2],
-                [s_d**2 - kappa**2 * e2**2, var + kappa**2 * (e2**2 + e3**2)],
-            ]
-            out[k, t] = multivariate_normal([m, m], cov).logpdf(d)
-    return out
+    kappa2 = np.exp(2 * GRID_K)[:, None]
+    common = s_d**2 + (np.exp(GRID_T)[None, :] * sigma_prior) ** 2
+    v1, v2 = common + kappa2 * (e1**2 + e2**2), common + kappa2 * (e2**2 + e3**2)
+    c = s_d**2 - kappa2 * e2**2
+    det = v1 * v2 - c**2
+    x1, x2 = d1 - m, d2 - m
+    quad = (v2 * x1**2 - 2 * c * x1 * x2 + v1 * x2**2) / det
+    return -0.5 * (2 * np.log(2 * np.pi) + np.log(det) + quad)
+
+
+def test_closed_form_is_the_bivariate_normal():
+    # the hand formula above, at one grid point, against scipy's density
+    k, t = 7, 11
+    kappa, tau = np.exp(GRID_K[k]), np.exp(GRID_T[t])
+    e1, e2, e3 = A["errors"]
+    var = 0.2**2 + (tau * 0.05) ** 2
+    cov = [
+        [var + kappa**2 * (e1**2 + e2**2), 0.2**2 - kappa**2 * e2**2],
+        [0.2**2 - kappa**2 * e2**2, var + kappa**2 * (e2**2 + e3**2)],
+    ]
+    expected = multivariate_normal([0.1, 0.1], cov).logpdf(np.diff(A["values"]))
+    got = _loglik(A["values"], A["errors"], (0.1, 0.2), 0.05)[k, t]
+    assert got == pytest.approx(expected, rel=1e-12)
 
 
 def _normalised(log_w: np.ndarray) -> np.ndarray:
