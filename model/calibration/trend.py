@@ -38,7 +38,6 @@ __all__ = [
     "MeasuredTrend",
     "Redefinition",
     "TrendSeries",
-    "fit_measured_trend",
     "fit_measured_trends",
     "measurement_sd",
 ]
@@ -272,8 +271,15 @@ def _grid_fit(spec: TrendSeries, kappas: np.ndarray, taus: np.ndarray):
 
 
 def _normalise(log_weights: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """Weights ``exp(log_weights)`` normalised to sum to one along ``axis``."""
     w = np.exp(log_weights - np.max(log_weights, axis=axis, keepdims=True))
     return w / w.sum(axis=axis, keepdims=True)
+
+
+def _log_marginal(log_weights: np.ndarray) -> np.ndarray:
+    """``log sum exp`` over the last axis, shifted by its maximum (no overflow)."""
+    peak = log_weights.max(axis=-1, keepdims=True)
+    return peak[..., 0] + np.log(np.exp(log_weights - peak).sum(axis=-1))
 
 
 def fit_measured_trends(
@@ -289,8 +295,8 @@ def fit_measured_trends(
     - the **volatility multiplier** ``tau`` within a ``volatility_group``
       (``sigma_i = tau sigma_prior_i``), prior ``log tau ~ N(0, SIGMA_PRIOR_LOG_SD^2)``.
 
-    With ``L_i(kappa, tau)`` each series' Kalman-filter log-likelihood (level diffuse, drift
-    prior as in :func:`fit_measured_trend`),
+    With ``L_i(kappa, tau)`` each series' Kalman-filter log-likelihood (:func:`kalman_grid`:
+    level diffuse, drift with the series' prior),
 
     .. math::
 
@@ -307,24 +313,23 @@ def fit_measured_trends(
     prior_k = -0.5 * (log_k / KAPPA_PRIOR_LOG_SD) ** 2
     prior_t = -0.5 * (log_t / SIGMA_PRIOR_LOG_SD) ** 2
     fits = {spec.name: _grid_fit(spec, kappas, taus) for spec in specs}
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[TrendSeries]] = {}
     for spec in specs:
-        groups.setdefault(spec.volatility_group or f"own:{spec.name}", []).append(spec.name)
+        groups.setdefault(spec.volatility_group or f"own:{spec.name}", []).append(spec)
     log_post_k = prior_k.copy()
     tau_given_k: dict[str, np.ndarray] = {}
-    for key, names in groups.items():
-        joint = sum(fits[name][0] for name in names) + prior_t[None, :]
-        peak = joint.max(axis=1, keepdims=True)
-        log_post_k += peak[:, 0] + np.log(np.exp(joint - peak).sum(axis=1))
+    for key, members in groups.items():
+        joint = sum(fits[spec.name][0] for spec in members) + prior_t[None, :]
+        log_post_k += _log_marginal(joint)
         tau_given_k[key] = _normalise(joint, axis=1)
     post_k = _normalise(log_post_k)
     trends: dict[str, MeasuredTrend] = {}
-    for key, names in groups.items():
+    for key, members in groups.items():
         weights = (post_k[:, None] * tau_given_k[key]).ravel()
-        for name in names:
-            spec = next(s for s in specs if s.name == name)
-            _, means, covs = fits[name]
-            shared = f", volatility pooled over {', '.join(names)}" if len(names) > 1 else ""
+        names = ", ".join(spec.name for spec in members)
+        for spec in members:
+            _, means, covs = fits[spec.name]
+            shared = f", volatility pooled over {names}" if len(members) > 1 else ""
             method = (
                 f"measured local trend (Kalman filter on {len(spec.years)} figure(s) with their "
                 f"errors, error scale pooled over {len(specs)} series{shared}; drift prior: "
@@ -335,7 +340,7 @@ def fit_measured_trends(
                     f"; re-definition risk {spec.redefinition.hazard:.3f}/year "
                     f"({spec.redefinition.source})"
                 )
-            trends[name] = MeasuredTrend(
+            trends[spec.name] = MeasuredTrend(
                 spec.transform,
                 int(np.asarray(spec.years)[-1]),
                 np.tile(taus * spec.sigma_prior, kappas.size),
@@ -346,38 +351,3 @@ def fit_measured_trends(
                 spec.redefinition,
             )
     return trends, ErrorScale(kappas, post_k, tuple(s.name for s in specs))
-
-
-def fit_measured_trend(
-    years: np.ndarray,
-    values: np.ndarray,
-    sigmas: np.ndarray,
-    transform: str,
-    *,
-    drift_prior: tuple[float, float],
-    sigma_prior: float,
-    drift_source: str = "prior",
-    redefinition: Redefinition | None = None,
-) -> MeasuredTrend:
-    """Fit the measured local trend of one series alone (:func:`fit_measured_trends`).
-
-    Parameters
-    ----------
-    years, values, sigmas
-        Figures (one per year, increasing), in natural units, with their standard errors.
-    transform
-        ``"logit"`` (shares) or ``"log"`` (counts, levels).
-    drift_prior
-        ``(mean, sd)`` of the drift, per year on the transformed scale.
-    sigma_prior
-        Prior median of the yearly volatility on the transformed scale.
-    drift_source
-        Where the drift prior comes from, for :attr:`MeasuredTrend.method`.
-    redefinition
-        The series' re-definition risk, if its definition has changed before.
-    """
-    spec = TrendSeries(
-        "series", years, values, sigmas, transform, drift_prior, sigma_prior, drift_source,
-        redefinition,
-    )  # fmt: skip
-    return fit_measured_trends([spec])[0]["series"]

@@ -13,7 +13,13 @@ from mfgplan.calibration.relations import (
     threshold_redefinition,
 )
 from mfgplan.calibration.series import load_history
-from mfgplan.calibration.trend import Redefinition, fit_measured_trend
+from mfgplan.calibration.trend import Redefinition, TrendSeries, fit_measured_trends
+
+
+def fit_measured_trend(years, values, sigmas, transform, **priors):
+    """One series fitted alone (its own error scale and volatility)."""
+    spec = TrendSeries("series", years, values, sigmas, transform, **priors)
+    return fit_measured_trends([spec])[0]["series"]
 
 
 def test_count_revenue_elasticity_matches_the_yearbook_figures_by_hand():

@@ -23,6 +23,12 @@ from mfgplan.calibration.trend import TrendSeries, fit_measured_trends
 GRID_K = np.linspace(-3, 3, trend.KAPPA_GRID) * trend.KAPPA_PRIOR_LOG_SD
 GRID_T = np.linspace(-3, 3, trend.SIGMA_GRID) * trend.SIGMA_PRIOR_LOG_SD
 
+# identity scale: the measurement sds are the sigmas themselves (plus 1e-6)
+A = dict(values=np.array([1.00, 1.25, 1.38]), errors=(0.10, 0.05, 0.20))
+B = dict(values=np.array([2.00, 2.02, 2.11]), errors=(0.03, 0.03, 0.03))
+PRIOR_K = -0.5 * (GRID_K / trend.KAPPA_PRIOR_LOG_SD) ** 2
+PRIOR_T = -0.5 * (GRID_T / trend.SIGMA_PRIOR_LOG_SD) ** 2
+
 
 def _loglik(values, errors, drift_prior, sigma_prior) -> np.ndarray:
     """``(K, T)`` log-likelihood of the two differences, by the formulas of the module."""
@@ -57,13 +63,6 @@ def test_closed_form_is_the_bivariate_normal():
 def _normalised(log_w: np.ndarray) -> np.ndarray:
     w = np.exp(log_w - log_w.max())
     return w / w.sum()
-
-
-# identity scale: the measurement sds are the sigmas themselves (plus 1e-6)
-A = dict(values=np.array([1.00, 1.25, 1.38]), errors=(0.10, 0.05, 0.20))
-B = dict(values=np.array([2.00, 2.02, 2.11]), errors=(0.03, 0.03, 0.03))
-PRIOR_K = -0.5 * (GRID_K / trend.KAPPA_PRIOR_LOG_SD) ** 2
-PRIOR_T = -0.5 * (GRID_T / trend.SIGMA_PRIOR_LOG_SD) ** 2
 
 
 def _spec(name, data, group=None):
