@@ -131,6 +131,10 @@ MOMENT_SPECS: dict[str, tuple[str, str, str, str, float, str]] = {
         "vat_reform", "liu_mao_2019", "investment_effect", "value", 1.0,
         "investment response to the VAT equipment credit [log points] (Liu & Mao 2019)",
     ),
+    "vat_tfp": (
+        "vat_reform", "liu_mao_2019", "tfp_effect", "value", 1.0,
+        "TFP response to the VAT equipment credit [log points] (Liu & Mao 2019)",
+    ),
     "vat_user_cost": (
         "vat_reform", "zhang_chen_he_2018", "user_cost_elasticity", "value", 1.0,
         "user-cost elasticity of investment, VAT pilot [-] (Zhang, Chen & He 2018)",
@@ -159,11 +163,6 @@ MOMENT_SPECS: dict[str, tuple[str, str, str, str, float, str]] = {
 
 #: published estimates re-run by ``mfgplan evidence`` that are not moments, and why
 LEFT_OUT: dict[tuple[str, str], str] = {
-    ("liu_mao_2019", "tfp_effect"): (
-        "not comparable: the model's projects are about 1% of capital a year, the study's "
-        "investment is all fixed investment (about 10-15%); the model's TFP response is some "
-        "300 times smaller and no parameter range reaches it"
-    ),
     ("zhang_chen_he_2018", "investment_effect"): "the same estimate as its user-cost elasticity",
     ("branstetter_li_ren_2023", "selection_lagged_tfp"): (
         "no parameter: reviewers do not see TFP growth in the model"
@@ -310,10 +309,10 @@ def emulate(simulated: np.ndarray, values: np.ndarray) -> Emulator:
 
     One replicate per set gives an estimate ``x_i = m(theta_i) + e_i``. Least squares of the
     estimates on all the parameters (standardised, with an intercept) picks the parameters whose
-    coefficient has ``|t| >`` :data:`EMULATOR_T` (with 53 parameters, about 0.15 picked by
+    coefficient has ``|t| >`` :data:`EMULATOR_T` (with 54 parameters, about 0.15 picked by
     chance per moment); the refit on those alone is the emulator ``\hat m(\theta)`` (a
     regression adjustment, Beaumont, Zhang & Balding 2002), so that the weights do not follow the
-    noise of 53 coefficients. ``s^2``, the refit's residual variance, is the replicate's noise
+    noise of 54 coefficients. ``s^2``, the refit's residual variance, is the replicate's noise
     plus any misfit of the linear form (conservative), and the leverage ``h_i`` gives the fitted
     mean's own variance ``s^2 h_i``. A moment no parameter moves has a constant emulator: its
     likelihood weighs every set alike. A set with a failed estimate keeps NaN.

@@ -30,7 +30,7 @@ __all__ = ["Estimate", "balanced", "linear_probability", "ratio_did", "simulate_
 STATE = (
     "firm_id", "sector", "city", "ownership", "va_base", "uplift_capital", "uplift_tfp", "rd",
     "rd_base", "rd_performer", "taxable", "claims_deduction", "im_demo", "it_demo",
-    "prior_support",
+    "prior_support", "investment_routine", "investment_routine_extra",
 )  # fmt: skip
 
 
@@ -62,10 +62,12 @@ def simulate_panel(
 
     Columns: ``year`` and :data:`STATE` at the end of each projected year (live firms after
     entry and exit), ``va`` (value added with the programme, yuan/year at 2015 prices),
-    ``investment`` / ``investment_base`` (yuan of projects started in the year in the actual /
-    baseline world), ``intelligent`` (intelligent-equipment projects started in the actual
-    world), ``applied`` and ``awarded`` (a grant application / award of the year). With
-    ``include_base_year`` the base year's firms come first (no projects).
+    ``investment`` / ``investment_base`` (yuan of fixed investment in the year in the actual /
+    baseline world, as the studies measure it: routine investment plus the projects started;
+    ``investment_projects`` the actual world's projects alone), ``intelligent``
+    (intelligent-equipment projects started in the actual world), ``applied`` and ``awarded``
+    (a grant application / award of the year). With ``include_base_year`` the base year's
+    firms come first (no projects).
     """
     model = replicate_economy(
         scenario, source, root_seed, replicate, n_firms, province_firms=province_firms,
@@ -94,6 +96,10 @@ def simulate_panel(
     panel = panel.merge(projects, on=["firm_id", "year"], how="left")
     for name in ("investment", "investment_base", "intelligent", "applied", "awarded"):
         panel[name] = panel[name].fillna(0.0)
+    # all fixed investment, as the studies measure it: routine investment plus projects
+    panel["investment_projects"] = panel["investment"]
+    panel["investment"] += panel["investment_routine"] + panel["investment_routine_extra"]
+    panel["investment_base"] += panel["investment_routine"]
     return panel
 
 

@@ -145,10 +145,10 @@ class ManufacturingEconomy(mesa.Model):
     def step(self) -> None:
         """Advance the model by one quarter (ODD 3).
 
-        The budget year opens (Q1), firms produce, do R&D and take up projects, projects complete,
-        first-of-a-kind sets sell; in Q4 the project calls run, cluster funds invest in entrants and
-        the year's budget closes; awards due are paid; at the end of Q4 firms enter and exit and the
-        year is recorded.
+        The budget year opens (Q1), firms produce and reinvest, do R&D and take up projects,
+        projects complete, first-of-a-kind sets sell; in Q4 the project calls run, cluster funds
+        invest in entrants and the year's budget closes; awards due are paid; at the end of Q4
+        firms enter and exit and the year is recorded.
         """
         t = self.quarter_index
         year = int(self.years[0]) + 1 + t // 4
@@ -159,6 +159,7 @@ class ManufacturingEconomy(mesa.Model):
             self.recorder.tax_year = np.zeros(2)
             province.open_year(year, t, in_programme)
         firms.produce(year, quarter)
+        firms.reinvest(year, quarter)
         firms.research(year)
         firms.invest(year, t, in_programme)
         firms.complete(year, t)

@@ -90,6 +90,8 @@ class FirmDynamics:
         )
         #: live firms per (sector, city) cell, counted at each quarter's project arrivals
         self.cell_firm_count = np.zeros((N_SECTORS, N_CITIES))
+        #: whether a user-cost change has opened a capital gap (routine investment, ODD 7.2)
+        self.gap_open = False
 
     # -- production ----------------------------------------------------------------------------
 
@@ -129,6 +131,57 @@ class FirmDynamics:
             f.cnc[:hw] += drift * (1.0 - f.cnc[:hw])
             f.cnc_base[:hw] += drift * (1.0 - f.cnc_base[:hw])
         self.grow_cohorts(g)
+
+    def reinvest(self, year: int, quarter: int) -> None:
+        r"""Routine fixed investment, and the capital a change of its user cost adds (ODD 7.2).
+
+        Every firm invests :func:`~mfgplan.economy.rules.routine_investment` a quarter in the
+        no-programme world: ``(delta + g) kappa Y0``, replacement plus growth at the sector's
+        baseline rate (``investment_routine``, yuan in the year to date). Where the user cost of
+        capital changes (an investment credit ``c``,
+        :meth:`investment_credit`), desired capital moves to ``e* = -eps ln(1 - c)`` over the
+        no-programme capital and the gap closes by the flexible accelerator
+        (:func:`~mfgplan.economy.rules.capital_gap_step`, speed ``capital_adjustment_speed``).
+        The extra investment ``x K0`` is equipment like a project's: it deepens capital
+        (``alpha``, only the part that changes the capital ratio, so that the capital uplift
+        tracks ``alpha e``) and carries productivity ``phi ln(1 + x)`` (``retrofit_tfp_effect``;
+        Liu & Mao 2019), ramping in with the projects' uplifts. No instrument of the plan
+        changes the user cost, so in a plan run the gap stays zero.
+        """
+        f = self.firms
+        hw = f.high_water
+        b = self.behaviour
+        if quarter == 0:
+            f.investment_routine[:hw] = 0.0
+            f.investment_routine_extra[:hw] = 0.0
+        growth = self.quarter_growth(year, f.sector[:hw])
+        capital = b.capital_output_ratio * f.va_base[:hw]
+        f.investment_routine[:hw] += rules.routine_investment(
+            f.va_base[:hw], b.capital_output_ratio, b.capital_depreciation, growth
+        )
+        slots = np.arange(hw)
+        credit = self.investment_credit(year, slots)
+        if np.isscalar(credit) and credit == 0.0 and not self.gap_open:
+            return
+        self.gap_open = True
+        target = rules.user_cost_capital_gap(credit, b.investment_elasticity)
+        gap = f.capital_gap[:hw]
+        new_gap, extra = rules.capital_gap_step(
+            gap, target, b.capital_adjustment_speed, b.capital_depreciation, growth
+        )
+        added = np.maximum(extra, 0.0)
+        f.pending_capital[:hw] += b.capital_elasticity * (
+            (new_gap - gap) + b.capital_depreciation * gap
+        )
+        f.pending_tfp[:hw] += b.retrofit_tfp_effect * np.log1p(added)
+        f.investment_routine_extra[:hw] += extra * capital
+        f.capital_gap[:hw] = new_gap
+
+    def quarter_growth(self, year: int, sector: np.ndarray) -> np.ndarray:
+        """The no-programme real growth of a quarter by firm: ``(g_y + g_s) / 4`` [log]."""
+        yi = year - int(self.years[0])
+        g = np.log1p(self.baseline_path["industrial_va_growth"][yi])
+        return (g + self.sectors["relative_growth"][sector]) / 4.0
 
     def grow_cohorts(self, growth: float) -> None:
         """Cluster-fund cohorts grow with their sector: ``exp((g_y + g_s) / 4)`` a quarter."""

@@ -16,6 +16,7 @@ __all__ = [
     "adoption_probability",
     "annuity_factor",
     "award_amount",
+    "capital_gap_step",
     "desired_rd",
     "effective_subsidy",
     "exit_hazard",
@@ -26,7 +27,9 @@ __all__ = [
     "logit_scale",
     "project_log_output_gain",
     "project_npv",
+    "routine_investment",
     "tax_price",
+    "user_cost_capital_gap",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -94,6 +97,87 @@ def project_log_output_gain(
     """
     x = np.log1p(np.asarray(investment_to_capital, dtype=np.float64))
     return capital_elasticity * x, np.asarray(tfp_effect, dtype=np.float64) * x
+
+
+def routine_investment(
+    va_base: ArrayLike, capital_output_ratio: float, depreciation: float, growth: ArrayLike
+) -> FloatArray:
+    r"""A quarter's routine fixed investment in the no-programme world [yuan per quarter].
+
+    .. math:: I^0 = (\delta + \max(g, -\delta)) \, \kappa Y^0
+
+    the investment that keeps the capital ``K^0 = kappa Y^0`` in its ratio to value added on
+    the no-programme path: replacement at ``delta`` a quarter plus growth at ``g`` a quarter
+    (the baseline's real growth of industry plus the sector's, over four). Firms' other
+    investment (retrofit, equipment, capacity and R&D-equipment projects) comes on top.
+
+    Examples
+    --------
+    Y0 = 100 yuan a year, kappa = 2.5, delta = 0.02 and g = 0.02 a quarter: (0.04) x 250 = 10.
+
+    >>> float(routine_investment(100.0, 2.5, 0.02, 0.02))
+    10.0
+    """
+    g = np.maximum(np.asarray(growth, dtype=np.float64), -depreciation)
+    return (depreciation + g) * capital_output_ratio * np.asarray(va_base, dtype=np.float64)
+
+
+def user_cost_capital_gap(credit: ArrayLike, investment_elasticity: float) -> FloatArray:
+    r"""Desired log capital over the no-programme capital after a change of user cost [-].
+
+    .. math:: e^* = \ln\frac{K^*}{K^0} = -\varepsilon_I \ln(1 - c)
+
+    (Hall & Jorgenson 1967: desired capital ``K* ~ u^(-eps)`` in the user cost ``u``; a credit
+    ``c`` on the price of investment goods scales ``u`` by ``1 - c``).
+
+    Examples
+    --------
+    A credit of 8.7% of investment with elasticity 1.5: ``-1.5 ln(0.913) = 0.1365``.
+
+    >>> round(float(user_cost_capital_gap(0.087, 1.5)), 4)
+    0.1365
+    """
+    return -investment_elasticity * np.log1p(-np.asarray(credit, dtype=np.float64))
+
+
+def capital_gap_step(
+    gap: ArrayLike,
+    target: ArrayLike,
+    adjustment_speed: float,
+    depreciation: float,
+    growth: ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    r"""One quarter of the flexible accelerator on a user-cost capital gap.
+
+    .. math::
+        e' = e + \lambda_q (e^* - e), \qquad \lambda_q = 1 - (1 - \lambda)^{1/4}
+
+        x = (e' - e) + (\delta + g)\, e
+
+    ``e = ln K/K^0`` the firm's capital over its no-programme capital, ``e*`` its desired value
+    (:func:`user_cost_capital_gap`), ``lambda`` the annual adjustment speed (Koyck's flexible
+    accelerator), ``x`` the extra investment of the quarter over the no-programme capital
+    ``K^0``: closing the gap plus keeping the extra capital (its replacement and growth).
+
+    Returns
+    -------
+    new_gap, extra_investment_ratio
+        Log points and a fraction of ``K^0`` [-].
+
+    Examples
+    --------
+    From no gap to a desired 0.1 at lambda = 0.22 a year: lambda_q = 0.0602, so e' = 0.00602
+    and x = 0.00602 (nothing to keep yet).
+
+    >>> e, x = capital_gap_step(0.0, 0.1, 0.22, 0.02, 0.02)
+    >>> round(float(e), 5), round(float(x), 5)
+    (0.00602, 0.00602)
+    """
+    e = np.asarray(gap, dtype=np.float64)
+    speed = 1.0 - (1.0 - adjustment_speed) ** 0.25
+    new = e + speed * (np.asarray(target, dtype=np.float64) - e)
+    g = np.maximum(np.asarray(growth, dtype=np.float64), -depreciation)
+    return new, (new - e) + (depreciation + g) * e
 
 
 def project_npv(

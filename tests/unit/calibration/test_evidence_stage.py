@@ -118,16 +118,18 @@ def test_parameter_file_records_the_evidence(with_evidence):
     doc = estimate.to_document(with_evidence, {})
     names = [m["name"] for m in doc["evidence_moments"]]
     assert names == [
-        "vat_investment", "vat_user_cost", "rd_elasticity", "demo_peers", "selection_size",
-        "selection_prior",
+        "vat_investment", "vat_tfp", "vat_user_cost", "rd_elasticity", "demo_peers",
+        "selection_size", "selection_prior",
     ]  # fmt: skip
     assert doc["settings"]["evidence"]["stage_one_resample"] == 8
     reach = {p["name"]: p["reached_by"] for p in doc["parameters"]}
-    assert reach["investment_elasticity"] == ["vat_investment", "vat_user_cost"]
+    assert reach["investment_elasticity"] == ["vat_investment", "vat_user_cost", "vat_tfp"]
+    assert reach["retrofit_tfp_effect"] == ["vat_tfp"]
     assert reach["demonstration_effect"] == ["demo_peers"]
     assert reach["innovation_centre_spillover"] == []
     left = {(r["study"], r["quantity"]) for r in doc["evidence_left_out"]}
-    assert ("liu_mao_2019", "tfp_effect") in left
+    assert ("liu_mao_2019", "tfp_effect") not in left
+    assert ("zhang_chen_he_2018", "investment_effect") in left
 
 
 def test_earlier_files_keep_the_history_alone():
@@ -145,7 +147,7 @@ def test_the_catalogue_says_what_reaches_each_parameter():
 
     assert identification("demonstration_effect", True) == "yes: reached by demo_peers"
     assert identification("cnc_drift", True) == "yes: reached by cnc_trend"
-    assert identification("retrofit_tfp_effect", True).startswith("no (liu_mao_2019 TFP")
+    assert identification("retrofit_tfp_effect", True) == "yes: reached by vat_tfp"
     assert identification("innovation_centre_spillover", True) == "no"
     assert identification("project_life_years", False) == "fixed"
 
