@@ -110,13 +110,11 @@ class FirmDynamics:
         f = self.firms
         hw = f.high_water
         shock = rng.standard_normal(hw)
-        yi = year - int(self.years[0])
-        g = np.log1p(self.baseline_path["industrial_va_growth"][yi])
-        rel = self.sectors["relative_growth"][f.sector[:hw]]
+        growth = self.quarter_growth(year, f.sector[:hw])
         sd = self.behaviour.idiosyncratic_sd
         # the mean-preserving correction keeps E[Y] growing at g
         # every slot is updated (a free slot's value is never read and is cleared on reuse)
-        f.va_base[:hw] *= np.exp((g + rel) / 4 + 0.5 * sd * shock - 0.5 * (0.5 * sd) ** 2)
+        f.va_base[:hw] *= np.exp(growth + 0.5 * sd * shock - 0.5 * (0.5 * sd) ** 2)
         ramp = -np.expm1(-1.0 / self.behaviour.output_ramp_quarters)
         for name in ("capital", "tfp"):
             pending = getattr(f, f"pending_{name}")
@@ -130,7 +128,7 @@ class FirmDynamics:
         if drift:
             f.cnc[:hw] += drift * (1.0 - f.cnc[:hw])
             f.cnc_base[:hw] += drift * (1.0 - f.cnc_base[:hw])
-        self.grow_cohorts(g)
+        self.grow_cohorts(self.baseline_growth(year))
 
     def reinvest(self, year: int, quarter: int) -> None:
         r"""Routine fixed investment, and the capital a change of its user cost adds (ODD 7.2).
@@ -155,7 +153,6 @@ class FirmDynamics:
             f.investment_routine[:hw] = 0.0
             f.investment_routine_extra[:hw] = 0.0
         growth = self.quarter_growth(year, f.sector[:hw])
-        capital = b.capital_output_ratio * f.va_base[:hw]
         f.investment_routine[:hw] += rules.routine_investment(
             f.va_base[:hw], b.capital_output_ratio, b.capital_depreciation, growth
         )
@@ -174,14 +171,17 @@ class FirmDynamics:
             (new_gap - gap) + b.capital_depreciation * gap
         )
         f.pending_tfp[:hw] += b.retrofit_tfp_effect * np.log1p(added)
-        f.investment_routine_extra[:hw] += extra * capital
+        f.investment_routine_extra[:hw] += extra * b.capital_output_ratio * f.va_base[:hw]
         f.capital_gap[:hw] = new_gap
+
+    def baseline_growth(self, year: int) -> float:
+        """The baseline's real growth of industrial VA in ``year``, ``g_y`` [log per year]."""
+        yi = year - int(self.years[0])
+        return float(np.log1p(self.baseline_path["industrial_va_growth"][yi]))
 
     def quarter_growth(self, year: int, sector: np.ndarray) -> np.ndarray:
         """The no-programme real growth of a quarter by firm: ``(g_y + g_s) / 4`` [log]."""
-        yi = year - int(self.years[0])
-        g = np.log1p(self.baseline_path["industrial_va_growth"][yi])
-        return (g + self.sectors["relative_growth"][sector]) / 4.0
+        return (self.baseline_growth(year) + self.sectors["relative_growth"][sector]) / 4.0
 
     def grow_cohorts(self, growth: float) -> None:
         """Cluster-fund cohorts grow with their sector: ``exp((g_y + g_s) / 4)`` a quarter."""

@@ -118,8 +118,16 @@ def routine_investment(
     >>> float(routine_investment(100.0, 2.5, 0.02, 0.02))
     10.0
     """
-    g = np.maximum(np.asarray(growth, dtype=np.float64), -depreciation)
-    return (depreciation + g) * capital_output_ratio * np.asarray(va_base, dtype=np.float64)
+    return (
+        _keep_rate(depreciation, growth)
+        * capital_output_ratio
+        * np.asarray(va_base, dtype=np.float64)
+    )
+
+
+def _keep_rate(depreciation: float, growth: ArrayLike) -> FloatArray:
+    """Investment per unit of capital that keeps it on its path: ``delta + max(g, -delta)``."""
+    return depreciation + np.maximum(np.asarray(growth, dtype=np.float64), -depreciation)
 
 
 def user_cost_capital_gap(credit: ArrayLike, investment_elasticity: float) -> FloatArray:
@@ -176,8 +184,7 @@ def capital_gap_step(
     e = np.asarray(gap, dtype=np.float64)
     speed = 1.0 - (1.0 - adjustment_speed) ** 0.25
     new = e + speed * (np.asarray(target, dtype=np.float64) - e)
-    g = np.maximum(np.asarray(growth, dtype=np.float64), -depreciation)
-    return new, (new - e) + (depreciation + g) * e
+    return new, (new - e) + _keep_rate(depreciation, growth) * e
 
 
 def project_npv(
