@@ -3,15 +3,23 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py [--quick]``). It prints, from
 one run:
 
-1. **Per-agent-step cost** of the production model (firm state in arrays, vectorised rules) and
-   of the classic-Mesa rendering of the same rules (:mod:`benchmarks.reference`), and their
-   ratio, for 1k, 10k and 100k firms. One agent-step is one firm in one quarter (both worlds).
-   The reference runs the full horizon at 1k and 10k firms and its first year at 100k (its cost
-   per agent-step does not depend on the horizon); model construction is timed separately.
+1. **Per-agent-step cost** of the production model (firm state in arrays, vectorised rules), of
+   the same model with its firm phases on the compiled kernels
+   (:class:`mfgplan.economy.compiled.CompiledFirmDynamics`; the kernels are loaded before
+   anything is timed) and of the classic-Mesa rendering of the same rules
+   (:mod:`benchmarks.reference`), and the ratios, for 1k, 10k and 100k firms. One agent-step is
+   one firm in one quarter (both worlds). The reference runs the full horizon at 1k and 10k
+   firms and its first year at 100k (its cost per agent-step does not depend on the horizon);
+   model construction is timed separately.
 2. **Ensemble throughput and peak memory**: ``mfgplan run`` of the plan scenario with
    ``--workers 2`` end to end (baseline fit, replicates, writing ``results.nc``), for 1k firms x
    1000 replicates, 10k x 1000 and 100k x 100. Peak memory is the largest sum of the resident
    memory of the run's processes, sampled every 0.1 s.
+
+Everything printed is also written to ``outputs/bench/bench.json`` (``--json PATH`` for
+another file): per size, the production, compiled and classic ns per agent-step and the
+ratios; per ensemble, firms, replicates, workers, wall seconds, replicates per second and peak
+memory; the machine, the package versions and the git commit.
 
 Timings are wall-clock and noisy; the ratios are the more stable numbers. Nothing here is a
 test: the equivalence of the two renderings is tested in ``tests/integration/test_reference.py``.
@@ -20,6 +28,7 @@ test: the equivalence of the two renderings is tested in ``tests/integration/tes
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -36,11 +45,15 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.reference import ClassicEconomy  # noqa: E402
 from mfgplan.calibration.forecast import fit_baseline  # noqa: E402
+from mfgplan.economy.compiled import CompiledFirmDynamics  # noqa: E402
 from mfgplan.economy.economy import ManufacturingEconomy  # noqa: E402
 from mfgplan.economy.replicate import replicate_seed  # noqa: E402
 from mfgplan.inputs.scenario import load_scenario  # noqa: E402
+from mfgplan.provenance import git_commit, utc_now, versions  # noqa: E402
 
 PLAN = ROOT / "scenarios" / "plan-2016.yaml"
+#: where ``main`` writes what it printed
+BENCH_JSON = ROOT / "outputs" / "bench" / "bench.json"
 
 
 def baseline_path(seed: int = 0) -> dict[str, np.ndarray]:
@@ -53,12 +66,14 @@ def baseline_path(seed: int = 0) -> dict[str, np.ndarray]:
     return {k: np.asarray(v)[0] for k, v in paths.items()}
 
 
-def time_model(cls: type, n_firms: int, quarters: int | None, seed: int = 1) -> dict[str, float]:
+def time_model(
+    cls: type, n_firms: int, quarters: int | None, seed: int = 1, **kwargs: object
+) -> dict[str, float]:
     """Build and step one model; seconds to build, seconds per agent-step of the steps."""
     scenario = load_scenario(PLAN).scenario
     base = baseline_path()
     t0 = time.perf_counter()
-    model = cls(scenario, base, replicate_seed(seed, 0), n_firms)
+    model = cls(scenario, base, replicate_seed(seed, 0), n_firms, **kwargs)
     t1 = time.perf_counter()
     steps = model.n_quarters if quarters is None else quarters
     agent_steps = 0
@@ -139,10 +154,11 @@ def time_ensemble(n_firms: int, replicates: int, workers: int) -> dict[str, floa
         sampler.stop()
         if proc.returncode != 0:
             raise SystemExit(f"benchmark run failed: {err.decode()[-2000:]}")
-        import json
-
         timings = json.loads((out / "manifest.json").read_text())["timings_seconds"]
     return {
+        "firms": n_firms,
+        "replicates": replicates,
+        "workers": workers,
         "wall_s": wall,
         "ensemble_s": timings["ensemble"],
         "replicates_per_s": replicates / timings["ensemble"],
@@ -150,27 +166,82 @@ def time_ensemble(n_firms: int, replicates: int, workers: int) -> dict[str, floa
     }
 
 
+def machine() -> dict[str, object]:
+    """The machine and software a benchmark ran on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            names = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "created": utc_now(),
+    }
+
+
+def write_json(path: Path, report: dict[str, object]) -> None:
+    """Write the benchmark's report (whole file or nothing: temporary name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer replicates, smaller sizes")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=BENCH_JSON, help="where to write the report")
     args = parser.parse_args(argv)
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
-    print(f"mfgplan benchmark on {platform.node()}: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")  # fmt: skip
+    host = machine()
+    report: dict[str, object] = {
+        "quick": args.quick, "machine": host, "agent_steps": [], "ensembles": []
+    }  # fmt: skip
+    print(f"mfgplan benchmark on {host['host']}: {host['cpu']}, {host['cores']} cores, "
+          f"Python {host['python']}")  # fmt: skip
     print("\n1. cost per agent-step (one firm, one quarter, both worlds), plan scenario")
-    print(f"{'firms':>8} {'production ns':>14} {'classic ns':>11} {'ratio':>7} "
-          f"{'classic steps':>13} {'build prod/classic s':>21}")  # fmt: skip
+    print(f"{'firms':>8} {'production ns':>14} {'compiled ns':>12} {'classic ns':>11} "
+          f"{'ratio':>7} {'compiled ratio':>15} {'classic steps':>13} "
+          f"{'build prod/classic s':>21}")  # fmt: skip
+    # load (or compile, on a fresh checkout) the kernels before anything is timed
+    time_model(ManufacturingEconomy, 50, 4, firm_dynamics=CompiledFirmDynamics)
     for n in sizes:
         fast = time_model(ManufacturingEconomy, n, None)
+        compiled = time_model(ManufacturingEconomy, n, None, firm_dynamics=CompiledFirmDynamics)
         classic_quarters = None if n <= 10_000 else 4
         if args.quick:
             classic_quarters = 8
         slow = time_model(ClassicEconomy, n, classic_quarters)
         ratio = slow["ns_per_agent_step"] / fast["ns_per_agent_step"]
+        compiled_ratio = slow["ns_per_agent_step"] / compiled["ns_per_agent_step"]
+        report["agent_steps"].append(  # type: ignore[union-attr]
+            {
+                "firms": n,
+                "production_ns_per_agent_step": fast["ns_per_agent_step"],
+                "compiled_ns_per_agent_step": compiled["ns_per_agent_step"],
+                "classic_ns_per_agent_step": slow["ns_per_agent_step"],
+                "ratio": ratio,
+                "compiled_ratio": compiled_ratio,
+                "production_quarters": fast["steps"],
+                "classic_quarters": slow["steps"],
+                "production_build_s": fast["build_s"],
+                "classic_build_s": slow["build_s"],
+            }
+        )
+        write_json(args.json, report)
         print(
-            f"{n:>8,} {fast['ns_per_agent_step']:>14,.0f} {slow['ns_per_agent_step']:>11,.0f} "
-            f"{ratio:>6.0f}x {slow['steps']:>13} "
+            f"{n:>8,} {fast['ns_per_agent_step']:>14,.0f} "
+            f"{compiled['ns_per_agent_step']:>12,.0f} {slow['ns_per_agent_step']:>11,.0f} "
+            f"{ratio:>6.0f}x {compiled_ratio:>14.0f}x {slow['steps']:>13} "
             f"{fast['build_s']:>10.2f}/{slow['build_s']:<10.2f}"
         )
     print(f"\n2. ensembles: mfgplan run, plan scenario, 40 quarters, --workers {args.workers}")
@@ -183,10 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for n, reps in runs:
         r = time_ensemble(n, reps, args.workers)
+        report["ensembles"].append(r)  # type: ignore[union-attr]
+        write_json(args.json, report)
         print(
             f"{n:>8,} {reps:>10,} {r['wall_s']:>8.1f} {r['ensemble_s']:>11.1f} "
             f"{r['replicates_per_s']:>13.1f} {r['peak_gib']:>9.2f}"
         )
+    print(f"\nwritten: {args.json}")
     return 0
 
 

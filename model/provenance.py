@@ -18,7 +18,9 @@ __all__ = ["PACKAGES", "__version__", "git_commit", "manifest", "utc_now", "utc_
 __version__ = "0.6.0"
 
 #: libraries whose versions every manifest records
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "statsmodels", "xarray", "netCDF4", "pydantic")
+PACKAGES = (
+    "mesa", "numpy", "numba", "scipy", "pandas", "statsmodels", "xarray", "netCDF4", "pydantic",
+)  # fmt: skip
 
 
 def utc_now() -> str:

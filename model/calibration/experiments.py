@@ -52,7 +52,7 @@ import pandas as pd
 from mfgplan.calibration.forecast import BaselineFit
 from mfgplan.calibration.panel import balanced, linear_probability, ratio_did, simulate_panel, twfe
 from mfgplan.calibration.worlds import calibration_scenario
-from mfgplan.economy.firm_dynamics import FirmDynamics
+from mfgplan.economy.compiled import CompiledFirmDynamics
 from mfgplan.economy.rules import tax_price
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.sample import ParameterSample
@@ -104,7 +104,7 @@ class ExperimentContext:
     common_seed: int | None = None
 
 
-class VatReformDynamics(FirmDynamics):
+class VatReformDynamics(CompiledFirmDynamics):
     """The firm phases with the VAT reform's equipment credit for the pilot industries."""
 
     def investment_credit(self, year: int, slots: np.ndarray) -> np.ndarray | float:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mfgplan.economy.compiled import CompiledFirmDynamics
 from mfgplan.economy.economy import ManufacturingEconomy
 from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.firms import ProjectType
@@ -55,7 +56,7 @@ def simulate_panel(
     n_firms: int,
     *,
     province_firms: int | None = None,
-    firm_dynamics: type[FirmDynamics] = FirmDynamics,
+    firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
     include_base_year: bool = False,
 ) -> pd.DataFrame:
     """One replicate's firm-year panel (its economy from economy.replicate.replicate_economy).

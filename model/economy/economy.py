@@ -3,7 +3,8 @@
 :class:`ManufacturingEconomy` is a Mesa model holding the random streams and the order of a
 quarterly step (ODD section 3). What happens in each phase belongs to one of three parts:
 
-- the firms (:class:`~mfgplan.economy.firm_dynamics.FirmDynamics`): production, R&D and
+- the firms (:class:`~mfgplan.economy.compiled.CompiledFirmDynamics`, the compiled rendering of
+  :class:`~mfgplan.economy.firm_dynamics.FirmDynamics`): production, R&D and
   innovation, project arrival and valuation, completions, entry and exit;
 - the province (:class:`~mfgplan.economy.programme.ProvincialProgramme`): the ledger, the
   funds, the calls, awards and payments, first-of-a-kind sales, cluster entry;
@@ -29,6 +30,7 @@ from collections.abc import Mapping
 import mesa
 import numpy as np
 
+from mfgplan.economy.compiled import CompiledFirmDynamics
 from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.firms import FirmTable
 from mfgplan.economy.population import Population
@@ -81,8 +83,9 @@ class ManufacturingEconomy(mesa.Model):
         ``n_firms / province_firms`` (:attr:`mfgplan.economy.shared.Shared.sample_fraction`).
     firm_dynamics
         The class rendering the firm phases (the seam of
-        :mod:`mfgplan.economy.firm_dynamics`); :class:`FirmDynamics` unless a reference
-        rendering is compared.
+        :mod:`mfgplan.economy.firm_dynamics`): the compiled kernels
+        (:class:`~mfgplan.economy.compiled.CompiledFirmDynamics`) unless another rendering is
+        compared (the NumPy rendering :class:`FirmDynamics`, the classic-Mesa reference).
     """
 
     def __init__(
@@ -93,7 +96,7 @@ class ManufacturingEconomy(mesa.Model):
         n_firms: int,
         *,
         province_firms: int | None = None,
-        firm_dynamics: type[FirmDynamics] = FirmDynamics,
+        firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
     ) -> None:
         children = seed.spawn(len(STREAMS))
         self.streams = {

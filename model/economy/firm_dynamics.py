@@ -156,11 +156,23 @@ class FirmDynamics:
         f.investment_routine[:hw] += rules.routine_investment(
             f.va_base[:hw], b.capital_output_ratio, b.capital_depreciation, growth
         )
-        slots = np.arange(hw)
-        credit = self.investment_credit(year, slots)
+        self.close_capital_gap(year, growth)
+
+    def close_capital_gap(self, year: int, growth: np.ndarray | None = None) -> None:
+        """The capital gap a user-cost change opens, closed a quarter's step (see :meth:`reinvest`).
+
+        ``growth`` is the quarter's no-programme growth by slot (:meth:`quarter_growth`,
+        computed here if not given). Nothing happens while no credit has opened a gap.
+        """
+        f = self.firms
+        hw = f.high_water
+        b = self.behaviour
+        credit = self.investment_credit(year, np.arange(hw))
         if np.isscalar(credit) and credit == 0.0 and not self.gap_open:
             return
         self.gap_open = True
+        if growth is None:
+            growth = self.quarter_growth(year, f.sector[:hw])
         target = rules.user_cost_capital_gap(credit, b.investment_elasticity)
         gap = f.capital_gap[:hw]
         new_gap, extra = rules.capital_gap_step(
@@ -287,21 +299,11 @@ class FirmDynamics:
         Both worlds use the same uniform ``u``: ``adopt_w = feasible_w and u < P_w`` with
         ``P_w = expit((NPV_w/I - c_0)/tau_i)`` (:func:`mfgplan.economy.rules.adoption_probability`).
         """
-        b = self.behaviour
-        f = self.firms
-        hw = f.high_water
-        u_arrive = self.streams["arrival"].random(hw)
-        live = f.alive[:hw]
-        self.count_cell_firms()
-        rate = b.project_arrival_rate
-        idx = np.flatnonzero(live)
-        extra = self.im_hazard_boost(idx)
-        arrive_base = u_arrive[idx] < rate
-        arrive_actual = u_arrive[idx] < np.minimum(rate + extra, b.max_arrival_probability)
-        cand = idx[arrive_actual]
+        cand, only_actual = self.arrivals()
         if cand.size == 0:
             return
-        only_actual = ~arrive_base[arrive_actual]
+        b = self.behaviour
+        f = self.firms
         u_type, z_size, u_adopt, u_apply, u_abandon = self.project_draws(only_actual)
         shares = np.cumsum(b.project_type_shares)
         kind = np.searchsorted(shares, u_type * shares[-1], side="right").astype(np.int8)
@@ -358,6 +360,27 @@ class FirmDynamics:
                 u_abandon,
             ),
         )  # fmt: skip
+
+    def arrivals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Live firms whose project opportunity arrives this quarter (ODD 7.3).
+
+        One uniform ``u`` per slot (the ``arrival`` stream): a project arrives in the baseline
+        world if ``u < a`` (``project_arrival_rate``) and in the actual world if
+        ``u < min(a + b, a_max)`` (:meth:`im_hazard_boost`). Returns the slots with a project in
+        the actual world, in slot order, and whether it arrives only there.
+        """
+        b = self.behaviour
+        f = self.firms
+        hw = f.high_water
+        u_arrive = self.streams["arrival"].random(hw)
+        live = f.alive[:hw]
+        self.count_cell_firms()
+        rate = b.project_arrival_rate
+        idx = np.flatnonzero(live)
+        extra = self.im_hazard_boost(idx)
+        arrive_base = u_arrive[idx] < rate
+        arrive_actual = u_arrive[idx] < np.minimum(rate + extra, b.max_arrival_probability)
+        return idx[arrive_actual], ~arrive_base[arrive_actual]
 
     def investment_credit(self, year: int, slots: np.ndarray) -> np.ndarray | float:
         """A tax credit on the investment of firms ``slots`` in the actual world [share of I].

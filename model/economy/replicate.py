@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from mfgplan.economy.compiled import CompiledFirmDynamics
 from mfgplan.economy.economy import ManufacturingEconomy
 from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.record import ReplicateRecord
@@ -50,7 +51,7 @@ def replicate_economy(
     n_firms: int,
     *,
     province_firms: int | None = None,
-    firm_dynamics: type[FirmDynamics] = FirmDynamics,
+    firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
 ) -> ManufacturingEconomy:
     """The economy of replicate ``replicate``, built on its baseline draw and not yet stepped.
 
@@ -76,7 +77,7 @@ def simulate_replicate(
     n_firms: int,
     *,
     province_firms: int | None = None,
-    firm_dynamics: type[FirmDynamics] = FirmDynamics,
+    firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
 ) -> tuple[dict[str, np.ndarray], ReplicateRecord]:
     """Run replicate ``replicate``: draw its baseline path, run the economy on it.
 

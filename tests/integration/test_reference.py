@@ -12,6 +12,7 @@ import pytest
 
 from benchmarks.reference import ClassicEconomy
 from mfgplan.economy.economy import ManufacturingEconomy
+from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.inputs.scenario import load_scenario
 from tests.conftest import flat_baseline
 
@@ -27,7 +28,9 @@ RECORD_FIELDS = (
 def test_classic_mesa_rendering_gives_the_same_aggregates(seed):
     scenario = load_scenario("scenarios/plan-2016.yaml").scenario
     baseline = flat_baseline()
-    fast = ManufacturingEconomy(scenario, baseline, np.random.SeedSequence(seed), n_firms=600)
+    fast = ManufacturingEconomy(
+        scenario, baseline, np.random.SeedSequence(seed), n_firms=600, firm_dynamics=FirmDynamics
+    )
     classic = ClassicEconomy(scenario, baseline, np.random.SeedSequence(seed), n_firms=600)
     a, b = fast.run(), classic.run()
     # the same arithmetic on the same draws: equal to the last bit
