@@ -32,16 +32,17 @@ class CompiledFirmDynamics(FirmDynamics):
         hw = f.high_water
         b = self.behaviour
         shock = self.streams["production"].standard_normal(hw)
+        growth = self.baseline_growth(year)
         kernels.produce_and_reinvest(
             f.va_base[:hw], f.sector[:hw], shock, self.sectors["relative_growth"],
-            self.baseline_growth(year), b.idiosyncratic_sd,
+            growth, b.idiosyncratic_sd,
             -np.expm1(-1.0 / b.output_ramp_quarters),
             f.pending_capital[:hw], f.uplift_capital[:hw], f.pending_tfp[:hw],
             f.uplift_tfp[:hw], b.capital_depreciation, b.cnc_drift, f.cnc[:hw],
             f.cnc_base[:hw], b.capital_output_ratio, f.investment_routine[:hw],
             f.investment_routine_extra[:hw], quarter == 0,
         )  # fmt: skip
-        self.grow_cohorts(self.baseline_growth(year))
+        self.grow_cohorts(growth)
 
     def reinvest(self, year: int, quarter: int) -> None:
         """Routine investment is booked in :meth:`produce`; here only the capital gap."""
@@ -58,15 +59,7 @@ class CompiledFirmDynamics(FirmDynamics):
         cit = tax.corporate_income_tax_rate
         sd_actual = float(self.super_deduction[year])
         sd_base = float(tax.counterfactual_rd_super_deduction_rate)
-        reference_price = rules.tax_price(cit, sd_base, 1.0)
-        response_actual, response_base = (
-            float(
-                rules.desired_rd(
-                    1.0, 1.0, rules.tax_price(cit, sd, 1.0), reference_price, b.rd_price_elasticity
-                )
-            )
-            for sd in (sd_actual, sd_base)
-        )
+        response_actual, response_base = map(self.rd_price_response, (sd_actual, sd_base))
         centre_boost = b.innovation_centre_spillover * np.asarray(
             self.province.centres, dtype=float
         )
@@ -147,8 +140,8 @@ class CompiledFirmDynamics(FirmDynamics):
             b.cnc_gain_per_project, b.cnc_full_size_ratio,
         )  # fmt: skip
 
-    def demography(self, year: int) -> None:
-        """Exit on :func:`kernels.exits`, then the cohorts' exit and entry (ODD 7.7)."""
+    def exiting(self) -> tuple[np.ndarray, float]:
+        """The year's exits (ODD 7.7) on :func:`kernels.exits`, and the median live VA."""
         b = self.behaviour
         f = self.firms
         hw = f.high_water
@@ -158,9 +151,7 @@ class CompiledFirmDynamics(FirmDynamics):
         leaving = kernels.exits(
             live, f.va_base[:hw], uniform, median, b.exit_rate, b.exit_size_elasticity
         )
-        self.exit_firms(leaving, year)
-        self.exit_cohorts(median)
-        self.enter()
+        return leaving, median
 
     def arrivals(self) -> tuple[np.ndarray, np.ndarray]:
         """Project opportunities of the quarter (ODD 7.3-7.4): :func:`kernels.arrivals`."""

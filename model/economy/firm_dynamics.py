@@ -222,7 +222,6 @@ class FirmDynamics:
         cit = tax.corporate_income_tax_rate
         # the tax price takes two values (claiming or not; rho = 1 for non-claimants), so the
         # price response is evaluated once per world and claim status, not once per firm
-        reference_price = rules.tax_price(cit, sd_base, 1.0)
         va_actual = f.va(perf)
         va_base = f.va_base[perf]
         tax_year = self.recorder.tax_year
@@ -231,11 +230,7 @@ class FirmDynamics:
             (1, va_base, "rd_base", sd_base),
         ):
             revenue = va / b.va_to_revenue
-            response = float(
-                rules.desired_rd(
-                    1.0, 1.0, rules.tax_price(cit, sd, 1.0), reference_price, b.rd_price_elasticity
-                )
-            )
+            response = self.rd_price_response(sd)
             desired = f.rd_intensity_ref[perf] * revenue * np.where(claiming, response, 1.0)
             rd = getattr(f, rd_name)
             new_rd = rd[perf] + b.rd_adjustment_speed * (desired - rd[perf])
@@ -262,6 +257,20 @@ class FirmDynamics:
             ht_hit = hit[self.sectors["hightech_eligible"][f.sector[hit]]]
             sei[sei_hit] += b.sei_upgrade_step * (1.0 - sei[sei_hit])
             ht[ht_hit] += b.hightech_upgrade_step * (1.0 - ht[ht_hit])
+
+    def rd_price_response(self, super_deduction: float) -> float:
+        """Desired R&D of a claimant over its reference R&D under ``super_deduction`` [-].
+
+        ``(rho / rho_0)^(-eps_RD)`` (:func:`~mfgplan.economy.rules.desired_rd`), ``rho_0`` the
+        tax price under the counterfactual (base-year) deduction.
+        """
+        tax = self.spec.national_policy
+        cit = tax.corporate_income_tax_rate
+        reference = rules.tax_price(cit, tax.counterfactual_rd_super_deduction_rate, 1.0)
+        price = rules.tax_price(cit, super_deduction, 1.0)
+        return float(
+            rules.desired_rd(1.0, 1.0, price, reference, self.behaviour.rd_price_elasticity)
+        )
 
     # -- investment projects ---------------------------------------------------------------------
 
@@ -516,6 +525,17 @@ class FirmDynamics:
         closes). Both depend only on no-programme state, so the population is the same in every
         scenario of a replicate.
         """
+        leaving, median = self.exiting()
+        self.exit_firms(leaving, year)
+        self.exit_cohorts(median)
+        self.enter()
+
+    def exiting(self) -> tuple[np.ndarray, float]:
+        """Live firms leaving the register this year, and the median live firm's VA [yuan].
+
+        One uniform per slot (the ``exit`` stream) against
+        :func:`~mfgplan.economy.rules.exit_hazard` of the firm's size over the median.
+        """
         b = self.behaviour
         f = self.firms
         hw = f.high_water
@@ -525,9 +545,7 @@ class FirmDynamics:
         hazard = rules.exit_hazard(
             b.exit_rate, f.va_base[:hw] / median, b.exit_size_elasticity, period_years=1.0
         )
-        self.exit_firms(np.flatnonzero(live & (u < hazard)), year)
-        self.exit_cohorts(median)
-        self.enter()
+        return np.flatnonzero(live & (u < hazard)), median
 
     def exit_cohorts(self, median: float) -> None:
         """Cluster-fund entrants leave the register like firms of their size (ODD 7.7).

@@ -170,7 +170,7 @@ def research(
             if hightech_eligible[s]:
                 hightech[i] += hightech_upgrade_step * (1.0 - hightech[i])
         intensity = rd_base[i] / max(revenue_base, 1.0)
-        p = -math.expm1(-innovation_rate * (1.0 + 0.0) * (intensity / reference_rd_intensity))
+        p = -math.expm1(-innovation_rate * (intensity / reference_rd_intensity))
         if u < p:
             if sei_eligible[s]:
                 sei_base[i] += sei_upgrade_step * (1.0 - sei_base[i])
