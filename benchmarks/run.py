@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.reference import ClassicEconomy  # noqa: E402
+from benchmarks.classic.economy import ClassicEconomy  # noqa: E402
 from mfgplan.calibration.forecast import fit_baseline  # noqa: E402
 from mfgplan.economy.compiled import CompiledFirmDynamics  # noqa: E402
 from mfgplan.economy.economy import ManufacturingEconomy  # noqa: E402
@@ -77,8 +77,9 @@ def time_model(
     t1 = time.perf_counter()
     steps = model.n_quarters if quarters is None else quarters
     agent_steps = 0
+    classic = isinstance(model, ClassicEconomy)
     for _ in range(steps):
-        agent_steps += model.firms.n_alive
+        agent_steps += len(model.agents) if classic else model.firms.n_alive
         model.step()
     t2 = time.perf_counter()
     return {

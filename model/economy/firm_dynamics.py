@@ -9,8 +9,8 @@ enters (offers, financing, lapses of awards) the phases ask the province
 **The seam.** An economy is built with a firm-dynamics class
 (``ManufacturingEconomy(..., firm_dynamics=FirmDynamics)``): a subclass may render the phases
 :meth:`~FirmDynamics.produce`, :meth:`~FirmDynamics.research`,
-:meth:`~FirmDynamics.invest` and :meth:`~FirmDynamics.demography` its own way (the
-classic-Mesa reference in ``benchmarks/reference.py`` does, agent by agent) and reuse the
+:meth:`~FirmDynamics.invest` and :meth:`~FirmDynamics.demography` its own way (the compiled
+rendering, :class:`~mfgplan.economy.compiled.CompiledFirmDynamics`, does) and reuse the
 shared steps :meth:`~FirmDynamics.count_cell_firms`, :meth:`~FirmDynamics.project_draws`,
 :meth:`~FirmDynamics.settle_projects`, :meth:`~FirmDynamics.exit_firms` and
 :meth:`~FirmDynamics.enter`. A rendering must draw the same streams in the same order to give
@@ -196,9 +196,16 @@ class FirmDynamics:
         return (self.baseline_growth(year) + self.sectors["relative_growth"][sector]) / 4.0
 
     def grow_cohorts(self, growth: float) -> None:
-        """Cluster-fund cohorts grow with their sector: ``exp((g_y + g_s) / 4)`` a quarter."""
+        """Cluster-fund cohorts grow with their sector: ``exp((g_y + g_s) / 4)`` a quarter.
+
+        Their value added and its SEI and high-tech parts grow alike: a cohort keeps its
+        product mix (which only its exits, never its growth, could change).
+        """
         cohorts = self.province.cohorts
-        cohorts.va *= np.exp((growth + self.sectors["relative_growth"]) / 4)
+        factor = np.exp((growth + self.sectors["relative_growth"]) / 4)
+        cohorts.va *= factor
+        cohorts.sei *= factor
+        cohorts.hightech *= factor
 
     # -- R&D and product upgrading ---------------------------------------------------------------
 

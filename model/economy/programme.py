@@ -484,10 +484,12 @@ class ProvincialProgramme:
                         self.recorder.additional[k, yi] += 1
         extra = sold1 & ~sold0
         if extra.any():
-            # an additional sale adds its value added to the maker's year, once
+            # an additional sale adds its value added to the maker's year, once, and raises the
+            # maker's high-tech share: each sale, so a maker with two sales moves twice
             m = maker[extra]
             np.add.at(self.recorder.one_off_va, f.sector[m], price[extra] * b.va_to_revenue)
-            f.hightech[m] += b.hightech_upgrade_step * (1.0 - f.hightech[m])
+            for i in m:
+                f.hightech[i] += b.hightech_upgrade_step * (1.0 - f.hightech[i])
 
     # -- cluster funds: entry ------------------------------------------------------------------
 

@@ -76,7 +76,8 @@ class Scenario(Frozen):
     )  # fmt: skip
     n_firms: int | None = P(
         None, units="firms", source="data: 9,226 above-scale firms at end-2015 (derived)",
-        description="Initial firm population; empty means the data's count.", ge=100, le=200_000,
+        description="Initial firm population; empty means the data's count (at most 1,000,000: "
+        "about twice China's whole above-scale industry).", ge=100, le=1_000_000,
     )  # fmt: skip
     programme: Programme = Programme()
     national_policy: NationalPolicy = NationalPolicy()
