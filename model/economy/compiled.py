@@ -100,6 +100,7 @@ class CompiledFirmDynamics(FirmDynamics):
             self.population.median_va,
             rules.logit_scale(b.investment_elasticity, b.reference_adoption_probability),
             b.small_firm_responsiveness, b.cash_flow_per_va, tau, life, b.real_options_premium,
+            f.firm_id, *self.annuity_cache(),
         )  # fmt: skip
         instrument, award, subsidy_share = province.offers(
             year, cand, kind, investment, hurdle, build, in_programme
@@ -119,6 +120,23 @@ class CompiledFirmDynamics(FirmDynamics):
                 capacity, feasible0, adopt0, wants1, u_apply, u_abandon,
             ),
         )  # fmt: skip
+
+    def annuity_cache(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each slot's annuity factors by project type and the firm they belong to.
+
+        The cache of :func:`kernels.value_projects`, as large as the firm table (grown with
+        it; ``-1`` marks what is not computed yet and a slot no firm has owned).
+        """
+        cap = self.firms.capacity
+        cache = getattr(self, "_annuity", None)
+        if cache is None or cache[0].shape[0] < cap:
+            table = np.full((cap, len(self.behaviour.build_quarters)), -1.0)
+            owner = np.full(cap, -1, dtype=np.int64)
+            if cache is not None:
+                table[: cache[0].shape[0]] = cache[0]
+                owner[: cache[1].shape[0]] = cache[1]
+            self._annuity = cache = (table, owner)
+        return cache
 
     def complete(self, year: int, t: int) -> None:
         """Completions (ODD 7.3) on the kernels.

@@ -110,6 +110,8 @@ class FirmTable:
         """Slots for ``n`` new firms: free slots first (lowest index), then new ones.
 
         The slots are cleared and given fresh ``firm_id`` values; the caller fills the state.
+        Slots at and above the high-water mark have never held a firm (nothing writes there),
+        so they are zero already: only the reused ones are cleared.
         """
         free = np.flatnonzero(~self.alive[: self.high_water])[:n]
         extra = n - free.size
@@ -118,8 +120,9 @@ class FirmTable:
         new = np.arange(self.high_water, self.high_water + extra)
         self.high_water += extra
         slots = np.concatenate([free, new]).astype(np.intp)
-        for name in FIELDS:
-            getattr(self, name)[slots] = 0
+        if free.size:
+            for name in FIELDS:
+                getattr(self, name)[free] = 0
         self.alive[slots] = True
         self.firm_id[slots] = np.arange(self.next_id, self.next_id + n)
         self.next_id += n

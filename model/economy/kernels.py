@@ -290,6 +290,9 @@ def value_projects(
     tax_rate: float,
     life_years: int,
     real_options_premium: float,
+    firm_id: np.ndarray,
+    annuity_cache: np.ndarray,
+    cache_owner: np.ndarray,
 ) -> tuple[
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
@@ -308,6 +311,11 @@ def value_projects(
 
     (:func:`~mfgplan.economy.rules.project_npv`, :func:`~mfgplan.economy.rules.annuity_factor`,
     :func:`~mfgplan.economy.rules.adoption_probability`).
+
+    The annuity factor depends only on the firm's hurdle rate and the project type's build
+    time, so it is kept per slot and type in ``annuity_cache`` (negative: not yet computed),
+    valid while ``cache_owner`` of the slot is the firm's ``firm_id`` (a reused slot starts
+    afresh); the cached number is the one :func:`_annuity` computes, so caching changes no bit.
 
     Returns
     -------
@@ -355,7 +363,12 @@ def value_projects(
         size_rel = va_base[i] / median_va
         factor = size_rel ** (-small_firm_responsiveness) if size_rel < 1.0 else 1.0
         scale[k] = base_logit_scale * factor
-        annuity[k] = _annuity(hurdle[k], float(build[k]), life_years)
+        if cache_owner[i] != firm_id[i]:
+            annuity_cache[i, :] = -1.0
+            cache_owner[i] = firm_id[i]
+        if annuity_cache[i, code] < 0.0:
+            annuity_cache[i, code] = _annuity(hurdle[k], float(build[k]), life_years)
+        annuity[k] = annuity_cache[i, code]
         npv = _npv(
             va_base[i], investment[k], gain[k], cash_flow_per_va, tax_rate, annuity[k],
             life_years, 0.0,

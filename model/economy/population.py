@@ -176,13 +176,13 @@ class Population:
         f.claims_deduction[slots] = f.taxable[slots] & (rng.random(n) < b.super_deduction_take_up)
         s = f.sector[slots]
         mix_sd = b.product_mix_logit_sd
-        f.sei_logit[slots] = rules.logit(self.sectors["sei_mean"][s]) + rng.normal(0, mix_sd, n)
-        f.hightech_logit[slots] = rules.logit(self.sectors["hightech_mean"][s]) + rng.normal(
-            0, mix_sd, n
+        # the sector means' log-odds, computed per sector and gathered for the firms
+        sei, ht, cnc = (
+            rules.logit(self.sectors[k]) for k in ("sei_mean", "hightech_mean", "cnc_mean")
         )
-        f.cnc_logit[slots] = rules.logit(self.sectors["cnc_mean"][s]) + rng.normal(
-            0, b.cnc_logit_sd, n
-        )
+        f.sei_logit[slots] = sei[s] + rng.normal(0, mix_sd, n)
+        f.hightech_logit[slots] = ht[s] + rng.normal(0, mix_sd, n)
+        f.cnc_logit[slots] = cnc[s] + rng.normal(0, b.cnc_logit_sd, n)
 
     def apply_levels(self, slots: np.ndarray) -> None:
         """Product mix and CNC share of ``slots`` from their latent draws and the offsets.

@@ -111,6 +111,9 @@ class ProvincialProgramme:
         self.scheduled: list[tuple[int, int, int, int, float]] = []
         #: award each application would receive under its instrument's rule [yuan], by project
         self.pending_amount = np.zeros(0)
+        #: the equipment makers of the year (:meth:`equipment_makers`) and that year
+        self._makers = np.zeros(0, dtype=np.intp)
+        self._makers_year = 0
 
     # -- the budget year ---------------------------------------------------------------------
 
@@ -442,8 +445,7 @@ class ProvincialProgramme:
         u_maker = rng.random(n)
         if n == 0:
             return
-        hw = f.high_water
-        makers = np.flatnonzero(f.alive[:hw] & self.sectors["equipment_maker"][f.sector[:hw]])
+        makers = self.equipment_makers(year)
         if makers.size == 0:
             return
         maker = makers[np.minimum((u_maker * makers.size).astype(np.int64), makers.size - 1)]
@@ -491,6 +493,20 @@ class ProvincialProgramme:
             for i in m:
                 f.hightech[i] += b.hightech_upgrade_step * (1.0 - f.hightech[i])
 
+    def equipment_makers(self, year: int) -> np.ndarray:
+        """Slots of the live firms of the equipment sectors, in slot order.
+
+        The register changes only at the end of Q4 (ODD 3, step 9), after the year's last
+        first-of-a-kind sets, so the makers are found once a year.
+        """
+        if self._makers_year != year:
+            f = self.firms
+            hw = f.high_water
+            maker = self.sectors["equipment_maker"][f.sector[:hw]]
+            self._makers = np.flatnonzero(f.alive[:hw] & maker)
+            self._makers_year = year
+        return self._makers
+
     # -- cluster funds: entry ------------------------------------------------------------------
 
     def cluster_entry(self, year: int) -> None:
@@ -536,23 +552,23 @@ class ProvincialProgramme:
         )
         if open_.size:
             due = np.maximum(pb.done[open_], pb.award_quarter[open_]) + lag[pb.instrument[open_]]
-            for r in open_[due <= t]:
-                rest = float(pb.award[r] - pb.paid[r])
-                name = GRANT_INSTRUMENTS[int(pb.instrument[r])]
-                self.ledger.pay(
-                    name, int(pb.award_year[r]), year, int(pb.sector[r]), rest, project=int(r)
-                )
-                pb.paid[r] = pb.award[r]
-                pb.closed[r] = True
+            rows = open_[due <= t]
+            # in row order, as one payment each
+            self.ledger.pay_many(
+                pb.instrument[rows], pb.award_year[rows], year, pb.sector[rows].astype(np.intp),
+                pb.award[rows] - pb.paid[rows], rows,
+            )  # fmt: skip
+            pb.paid[rows] = pb.award[rows]
+            pb.closed[rows] = True
         if self.scheduled:
-            keep = []
-            for item in self.scheduled:
-                due_q, k, commit_year, sector, amount = item
-                if due_q <= t:
-                    self.ledger.pay(GRANT_INSTRUMENTS[k], commit_year, year, sector, amount)
-                else:
-                    keep.append(item)
-            self.scheduled = keep
+            due_now = [item for item in self.scheduled if item[0] <= t]
+            if due_now:
+                _, k, commit_year, sector, amount = zip(*due_now, strict=True)
+                self.ledger.pay_many(
+                    np.array(k), np.array(commit_year), year, np.array(sector, dtype=np.intp),
+                    np.array(amount, dtype=float), np.full(len(due_now), -1),
+                )  # fmt: skip
+                self.scheduled = [item for item in self.scheduled if item[0] > t]
 
     def release(self, rows: np.ndarray, year: int) -> None:
         """Lapse what is left of the awards of projects ``rows`` and close them.

@@ -163,8 +163,11 @@ class Recorder:
         rec.hightech_actual[yi] = ((va1 * f.hightech[live]).sum() + cohorts.hightech.sum()) / total1
         rec.hightech_baseline[yi] = (va0 * f.hightech_base[live]).sum() / total0
         key = self.key_area[sector]
-        rec.cnc_actual[yi] = (va1[key] * f.cnc[live][key]).sum() / va1[key].sum()
-        rec.cnc_baseline[yi] = (va0[key] * f.cnc_base[live][key]).sum() / va0[key].sum()
+        # the key-area firms selected once (masked copies of 10^5 elements are not free)
+        va1_key, va0_key = va1[key], va0[key]
+        key_slots = live[key]
+        rec.cnc_actual[yi] = (va1_key * f.cnc[key_slots]).sum() / va1_key.sum()
+        rec.cnc_baseline[yi] = (va0_key * f.cnc_base[key_slots]).sum() / va0_key.sum()
         rec.rd_actual[yi] = f.rd[live].sum()
         rec.rd_baseline[yi] = f.rd_base[live].sum()
         rec.firms_actual[yi] = live.size + cohorts.count.sum()

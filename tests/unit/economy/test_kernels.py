@@ -100,11 +100,12 @@ def test_project_values_by_hand_and_against_the_numpy_rules():
     # one only the programme brought (intelligent equipment whatever its draw)
     shares = np.cumsum([0.4, 0.3, 0.2, 0.1])
     va = np.array([100.0, 400.0, 50.0])
+    cache = (np.full((3, 4), -1.0), np.full(3, -1, dtype=np.int64))
     out = kernels.value_projects(
         np.array([0, 1, 2]), np.array([False, False, True]), np.array([0.1, 0.75, 0.95]),
         np.array([0.0, 1.0, -1.0]), shares, np.array([2, 3, 4, 1]), va, np.zeros(3),
         np.array([0.0, 0.1, 0.0]), np.array([0.10, 0.08, 0.12]), 2.0, math.log(0.2), 0.5, 0.3,
-        0.2, 200.0, 1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05,
+        0.2, 200.0, 1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05, np.arange(3), *cache,
     )  # fmt: skip
     kind, ratio, investment, capital, gain, build, hurdle, va_actual, scale, annuity, npv, p0 = out
     assert kind.tolist() == [0, 2, 1] and build.tolist() == [2, 4, 3]
@@ -119,6 +120,17 @@ def test_project_values_by_hand_and_against_the_numpy_rules():
     # the annuity as the plain sum over the quarters of the life after the build
     v = 1.1**-0.25
     assert annuity[0] == pytest.approx(sum(0.25 * v**q for q in range(3, 43)), rel=1e-12)
+    # the annuity is kept for the firm and type, and forgotten when another firm takes the slot
+    assert cache[0][0, 0] == annuity[0] and cache[1].tolist() == [0, 1, 2]
+    again = kernels.value_projects(
+        np.array([0]), np.array([False]), np.array([0.1]), np.array([0.0]), shares,
+        np.array([2, 3, 4, 1]), va, np.zeros(3), np.zeros(3), np.array([0.2, 0.08, 0.12]), 2.0,
+        math.log(0.2), 0.5, 0.3, 0.2, 200.0, 1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05,
+        np.array([7, 1, 2]), *cache,
+    )  # fmt: skip
+    v = 1.2**-0.25  # the new firm's hurdle 0.2
+    assert again[9][0] == pytest.approx(sum(0.25 * v**q for q in range(3, 43)), rel=1e-12)
+    assert cache[1][0] == 7 and cache[0][0, 1:].tolist() == [-1.0, -1.0, -1.0]
     expected = rules.project_npv(va, investment, gain, 0.5, 0.25, hurdle, build, 10) / investment
     np.testing.assert_allclose(npv, expected, rtol=1e-12)
     np.testing.assert_allclose(p0, rules.adoption_probability(expected, 0.05, scale), rtol=1e-12)
