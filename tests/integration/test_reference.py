@@ -155,3 +155,9 @@ def test_the_reference_shares_no_code_with_the_production_economy():
                     assert [a.name for a in node.names] == ["STREAMS"], path.name
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("mfgplan") for a in node.names), path.name
+
+
+@pytest.mark.slow
+def test_the_full_population_is_the_same_economy():
+    # the data's 9,226 firms: more sets, calls and entrants than any small run meets (~25 s)
+    assert_same_economy(*both(plan(), 2016, 9226))
