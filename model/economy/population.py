@@ -190,12 +190,14 @@ class Population:
         They are the same in both worlds.
         """
         f = self.firms
-        f.sei[slots] = rules.expit(f.sei_logit[slots] + self.sei_offset)
-        f.hightech[slots] = rules.expit(f.hightech_logit[slots] + self.hightech_offset)
-        f.cnc[slots] = rules.expit(f.cnc_logit[slots] + self.cnc_offset)
-        f.sei_base[slots] = f.sei[slots]
-        f.hightech_base[slots] = f.hightech[slots]
-        f.cnc_base[slots] = f.cnc[slots]
+        for name, offset in (
+            ("sei", self.sei_offset),
+            ("hightech", self.hightech_offset),
+            ("cnc", self.cnc_offset),
+        ):
+            share = rules.expit(getattr(f, f"{name}_logit")[slots] + offset)
+            getattr(f, name)[slots] = share
+            getattr(f, f"{name}_base")[slots] = share
 
     def add_entrants(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Slots of ``n`` new firms with their starting state (ODD 7.7).

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mfgplan.economy.aggregate import record_sums
 from mfgplan.economy.firms import FirmTable
 from mfgplan.economy.ledger import GrantLedger
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
@@ -148,28 +149,25 @@ class Recorder:
         rec = self.record
         f = firms
         live = f.live_slots()
-        sector = f.sector[live]
         va1 = f.va(live)
-        va0 = f.va_base[live]
+        by_sector1, by_sector0, s = record_sums(
+            live, f.sector, va1, f.va_base, f.sei, f.sei_base, f.hightech, f.hightech_base,
+            f.cnc, f.cnc_base, f.rd, f.rd_base, self.key_area, N_SECTORS,
+        )  # fmt: skip
         one_off = self.one_off_va
-        rec.va_actual[yi] = (
-            np.bincount(sector, weights=va1, minlength=N_SECTORS) + cohorts.va + one_off
-        )
-        rec.va_baseline[yi] = np.bincount(sector, weights=va0, minlength=N_SECTORS)
-        total1 = va1.sum() + cohorts.va.sum() + one_off.sum()
-        total0 = va0.sum()
-        rec.sei_actual[yi] = ((va1 * f.sei[live]).sum() + cohorts.sei.sum()) / total1
-        rec.sei_baseline[yi] = (va0 * f.sei_base[live]).sum() / total0
-        rec.hightech_actual[yi] = ((va1 * f.hightech[live]).sum() + cohorts.hightech.sum()) / total1
-        rec.hightech_baseline[yi] = (va0 * f.hightech_base[live]).sum() / total0
-        key = self.key_area[sector]
-        # the key-area firms selected once (masked copies of 10^5 elements are not free)
-        va1_key, va0_key = va1[key], va0[key]
-        key_slots = live[key]
-        rec.cnc_actual[yi] = (va1_key * f.cnc[key_slots]).sum() / va1_key.sum()
-        rec.cnc_baseline[yi] = (va0_key * f.cnc_base[key_slots]).sum() / va0_key.sum()
-        rec.rd_actual[yi] = f.rd[live].sum()
-        rec.rd_baseline[yi] = f.rd_base[live].sum()
+        rec.va_actual[yi] = by_sector1 + cohorts.va + one_off
+        rec.va_baseline[yi] = by_sector0
+        total1 = s[0] + cohorts.va.sum() + one_off.sum()
+        total0 = s[1]
+        rec.sei_actual[yi] = (s[2] + cohorts.sei.sum()) / total1
+        rec.sei_baseline[yi] = s[3] / total0
+        rec.hightech_actual[yi] = (s[4] + cohorts.hightech.sum()) / total1
+        rec.hightech_baseline[yi] = s[5] / total0
+        # the key-area CNC rate: sum Y cnc / sum Y over the key-area firms
+        rec.cnc_actual[yi] = s[8] / s[6]
+        rec.cnc_baseline[yi] = s[9] / s[7]
+        rec.rd_actual[yi] = s[10]
+        rec.rd_baseline[yi] = s[11]
         rec.firms_actual[yi] = live.size + cohorts.count.sum()
         rec.firms_baseline[yi] = live.size
         rec.tax_expenditure_actual[yi] = self.tax_year[0]
