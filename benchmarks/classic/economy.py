@@ -238,7 +238,7 @@ class ClassicEconomy(mesa.Model):
             if self.in_programme:
                 province.project_calls(year, t)
             province.cluster_entry()
-            province.ledger.close_year(year, True)
+            province.ledger.close_year(year)
         province.pay(year, t)
         if self.quarter == 3:
             self.demography()
@@ -479,8 +479,8 @@ REPORTERS: dict[str, Callable[[ClassicEconomy], object]] = {
     "rd_baseline": lambda m: sum(a.rd_base for a in m.agents),
     "firms_actual": lambda m: len(m.agents) + sum(m.province.cohort_count),
     "firms_baseline": lambda m: len(m.agents),
-    "tax_expenditure_actual": lambda m: m.year_flows["tax0"] if m.t else 0.0,
-    "tax_expenditure_baseline": lambda m: m.year_flows["tax1"] if m.t else 0.0,
+    "tax_expenditure_actual": lambda m: m.year_flows["tax0"],
+    "tax_expenditure_baseline": lambda m: m.year_flows["tax1"],
     "fund_equity": lambda m: m.year_flows["fund"],
     "cluster_equity": lambda m: m.year_flows["cluster"],
     "awards": _tally("awards"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from benchmarks.classic.province import PROJECT_LINES, expit
+from benchmarks.classic.province import expit
 
 if TYPE_CHECKING:
     from benchmarks.classic.economy import ClassicEconomy
@@ -200,7 +200,6 @@ class Enterprise(mesa.Agent):
             "applies": u_apply < b.application_propensity,
             "abandon": u_abandon > b.completion_probability, "equity": 0.0, "guarantee": 0.0,
         }  # fmt: skip
-        assert name is None or name in PROJECT_LINES
 
     def complete(self, due: list) -> None:
         """This quarter's projects of the firm take effect (ODD 7.3).

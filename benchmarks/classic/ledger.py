@@ -41,7 +41,7 @@ class ClassicLedger:
         self.programme_years = sorted({y for by_year in allocation.values() for y in by_year})
         self.carryover = carryover
         self.left = dict.fromkeys(self.instruments, 0.0)
-        self.open = None  # the budget year open now
+        self.open: int | None = None  # the budget year open now
         self.committed: dict[tuple[str, int, int], float] = defaultdict(float)
         self.paid: dict[tuple[str, int, int], float] = defaultdict(float)
         self.lapsed: dict[tuple[str, int, int], float] = defaultdict(float)
@@ -50,17 +50,14 @@ class ClassicLedger:
         #: every lapse: (instrument, commitment year, year of the lapse, sector, yuan, project)
         self.lapses: list[tuple[str, int, int, int, float, int]] = []
 
-    def open_year(self, year: int, projected: bool) -> None:
+    def open_year(self, year: int) -> None:
         """Q1: this year's allocation joins what each instrument has left."""
         self.open = year
-        if projected:
-            for name in self.instruments:
-                self.left[name] += self.allocation[name].get(year, 0.0)
+        for name in self.instruments:
+            self.left[name] += self.allocation[name].get(year, 0.0)
 
-    def close_year(self, year: int, projected: bool) -> None:
+    def close_year(self, year: int) -> None:
         """Q4: money not committed lapses or rolls over (always lapses after the programme)."""
-        if not projected:
-            return
         last = not self.programme_years or year >= self.programme_years[-1]
         if self.carryover == "lapse" or last:
             self.left = dict.fromkeys(self.instruments, 0.0)

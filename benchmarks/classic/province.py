@@ -176,7 +176,7 @@ class Province:
 
     def open_year(self, year: int, t: int, in_programme: bool) -> None:
         """The budget year opens; the fund raises its year's money; Q1 calls; cluster capacity."""
-        self.ledger.open_year(year, True)
+        self.ledger.open_year(year)
         if in_programme:
             raised = min(self.fund_annual[year], self.fund_unraised)
             self.fund_unraised -= raised
