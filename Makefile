@@ -8,7 +8,7 @@ SCENARIO  ?= scenarios/plan-2016.yaml
 PYTEST_ARGS ?= -m "not slow"
 WORKERS   ?= 2
 
-.PHONY: setup run test test-all lint format bench forecast clean
+.PHONY: setup run test test-all lint format bench bench-scale forecast clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,9 @@ test-all: lint
 
 bench: setup
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+bench-scale: setup
+	$(PY) benchmarks/run.py --scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

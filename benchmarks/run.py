@@ -18,6 +18,11 @@ one run:
    1000 replicates, 10k x 1000 and 100k x 100. Peak memory is the largest sum of the resident
    memory of the run's processes, sampled every 0.1 s.
 
+3. **Scale** (``--scale`` alone, about 20 minutes; ``make bench-scale``): the plan as shipped
+   (the data's 9,226 firms) on 200 replicates with 1 and 2 workers (the speed-up, and whether
+   the two ``results.nc`` are the same bytes) and on 1,000 with 2; 500,000 firms x 100
+   replicates; ``mfgplan calibrate --as-of 2015``. Written to ``outputs/bench/scale.json``.
+
 Everything printed is also written to ``outputs/bench/bench.json`` (``--json PATH`` for
 another file): per size, the production, compiled and classic ns per agent-step and the
 ratios; per ensemble, firms, replicates, workers, wall seconds, replicates per second and peak
@@ -33,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +63,8 @@ from mfgplan.provenance import git_commit, utc_now, versions  # noqa: E402
 PLAN = ROOT / "scenarios" / "plan-2016.yaml"
 #: where ``main`` writes what it printed
 BENCH_JSON = ROOT / "outputs" / "bench" / "bench.json"
+#: where ``--scale`` writes its runs
+SCALE_JSON = ROOT / "outputs" / "bench" / "scale.json"
 
 
 def baseline_path(seed: int = 0) -> dict[str, np.ndarray]:
@@ -136,38 +144,94 @@ class MemorySampler(threading.Thread):
         self._stop.set()
 
 
-def time_ensemble(n_firms: int, replicates: int, workers: int) -> dict[str, float]:
-    """``mfgplan run`` end to end in a fresh process; wall time and peak memory."""
+def run_command(args: list[str]) -> tuple[float, float]:
+    """``mfgplan ARGS`` in a fresh process: wall seconds and peak memory of its processes [GiB]."""
+    cmd = [sys.executable, "-m", "mfgplan.cli", *args]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = MemorySampler(proc.pid)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    sampler.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark run failed: {err.decode()[-2000:]}")
+    return wall, sampler.peak_bytes / 2**30
+
+
+def time_ensemble(
+    n_firms: int | None, replicates: int, workers: int, keep: Path | None = None
+) -> dict[str, float]:
+    """``mfgplan run`` of the plan end to end in a fresh process; wall time and peak memory.
+
+    ``n_firms`` None runs the shipped plan scenario itself (the data's 9,226 firms); ``keep``
+    copies its ``results.nc`` there.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        scenario = Path(tmp) / "bench.yaml"
-        scenario.write_text(
-            f"baseline: {PLAN}\ntitle: benchmark {n_firms} firms\nn_firms: {n_firms}\n",
-            encoding="utf-8",
-        )
+        scenario = PLAN
+        if n_firms is not None:
+            scenario = Path(tmp) / "bench.yaml"
+            scenario.write_text(
+                f"baseline: {PLAN}\ntitle: benchmark {n_firms} firms\nn_firms: {n_firms}\n",
+                encoding="utf-8",
+            )
         out = Path(tmp) / "run"
-        cmd = [
-            sys.executable, "-m", "mfgplan.cli", "run", str(scenario), "--replicates",
-            str(replicates), "--workers", str(workers), "--out", str(out), "-q", "--no-charts",
-        ]  # fmt: skip
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        sampler = MemorySampler(proc.pid)
-        sampler.start()
-        _, err = proc.communicate()
-        wall = time.perf_counter() - t0
-        sampler.stop()
-        if proc.returncode != 0:
-            raise SystemExit(f"benchmark run failed: {err.decode()[-2000:]}")
-        timings = json.loads((out / "manifest.json").read_text())["timings_seconds"]
+        wall, peak = run_command([
+            "run", str(scenario), "--replicates", str(replicates), "--workers", str(workers),
+            "--out", str(out), "-q", "--no-charts",
+        ])  # fmt: skip
+        manifest = json.loads((out / "manifest.json").read_text())
+        timings = manifest["timings_seconds"]
+        if keep is not None:
+            shutil.copyfile(out / "results.nc", keep)
     return {
-        "firms": n_firms,
+        "firms": int(manifest["n_firms"]),
         "replicates": replicates,
         "workers": workers,
         "wall_s": wall,
         "ensemble_s": timings["ensemble"],
         "replicates_per_s": replicates / timings["ensemble"],
-        "peak_gib": sampler.peak_bytes / 2**30,
+        "peak_gib": peak,
     }
+
+
+def scale(args: argparse.Namespace, report: dict[str, object]) -> None:
+    """Section 3 (``--scale``): the issue-sized runs (about 20 minutes).
+
+    The plan as shipped (the data's 9,226 firms) with 1 and 2 workers on 200 replicates (the
+    speed-up, and whether the two results files are the same bytes) and with 2 workers on
+    1,000; 500,000 firms x 100 replicates; the calibration as of 2015.
+    """
+    print("\n3. scale: the plan as shipped, 500,000 firms, the calibration")
+    out: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        one = time_ensemble(None, 200, 1, keep=Path(tmp) / "one.nc")
+        two = time_ensemble(None, 200, args.workers, keep=Path(tmp) / "two.nc")
+        same = (Path(tmp) / "one.nc").read_bytes() == (Path(tmp) / "two.nc").read_bytes()
+    out["workers_1_vs_2"] = {
+        "one": one, "two": two, "speedup": one["ensemble_s"] / two["ensemble_s"],
+        "results_identical": same,
+    }  # fmt: skip
+    print(f"  9,226 firms x 200: 1 worker {one['ensemble_s']:.1f} s, {args.workers} workers "
+          f"{two['ensemble_s']:.1f} s ({out['workers_1_vs_2']['speedup']:.2f}x); results "
+          f"{'identical' if same else 'DIFFER'}")  # type: ignore[index]  # fmt: skip
+    plan = time_ensemble(None, 1000, args.workers)
+    out["plan_1000"] = plan
+    print(f"  9,226 firms x 1,000: wall {plan['wall_s']:.1f} s, ensemble "
+          f"{plan['ensemble_s']:.1f} s, peak {plan['peak_gib']:.2f} GiB")  # fmt: skip
+    big = time_ensemble(500_000, 100, args.workers)
+    out["firms_500k_100"] = big
+    print(f"  500,000 firms x 100: wall {big['wall_s']:.1f} s, ensemble {big['ensemble_s']:.1f} s,"
+          f" peak {big['peak_gib']:.2f} GiB")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, peak = run_command([
+            "calibrate", "--as-of", "2015", "--workers", str(args.workers), "--out",
+            str(Path(tmp) / "as-of-2015.json"), "--quiet",
+        ])  # fmt: skip
+    out["calibration_2015"] = {"wall_s": wall, "peak_gib": peak, "workers": args.workers}
+    print(f"  calibrate --as-of 2015: {wall:.1f} s, peak {peak:.2f} GiB")
+    report["scale"] = out
+    write_json(args.json, report)
 
 
 def machine() -> dict[str, object]:
@@ -204,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer replicates, smaller sizes")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, default=BENCH_JSON, help="where to write the report")
+    parser.add_argument(
+        "--scale", action="store_true",
+        help="only the issue-sized runs: the shipped plan, 500,000 firms, the calibration",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
     host = machine()
@@ -212,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     }  # fmt: skip
     print(f"mfgplan benchmark on {host['host']}: {host['cpu']}, {host['cores']} cores, "
           f"Python {host['python']}")  # fmt: skip
+    if args.scale:
+        if args.json == BENCH_JSON:
+            args.json = SCALE_JSON
+        scale(args, report)
+        print(f"\nwritten: {args.json}")
+        return 0
     print("\n1. cost per agent-step (one firm, one quarter, both worlds), plan scenario")
     print(f"{'firms':>8} {'NumPy ns':>14} {'compiled ns':>12} {'classic ns':>11} "
           f"{'ratio':>7} {'compiled ratio':>15} {'classic steps':>13} "
