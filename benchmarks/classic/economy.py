@@ -27,7 +27,7 @@ from scipy.optimize import brentq
 
 from benchmarks.classic.firm import Enterprise
 from benchmarks.classic.province import Project, Province, expit
-from mfgplan.economy.economy import STREAMS
+from mfgplan.economy.economy import spawn_streams
 from mfgplan.inputs.fields import expand_yearly
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
@@ -59,16 +59,13 @@ class ClassicEconomy(mesa.Model):
         *,
         province_firms: int | None = None,
     ) -> None:
-        streams = seed.spawn(len(STREAMS))
-        self.streams = {
-            name: np.random.Generator(np.random.PCG64(s))
-            for name, s in zip(STREAMS, streams, strict=True)
-        }
+        self.streams = spawn_streams(seed)
         super().__init__(rng=self.streams["mesa"])
         self.spec = scenario
         self.b = scenario.behaviour
         self.baseline = {k: np.asarray(v, dtype=float) for k, v in baseline.items()}
         self.years = list(range(scenario.base_year, scenario.horizon + 1))
+        self.programme_years = set(scenario.programme_years)
         self.f = n_firms / (province_firms or n_firms)
         self.sectors = sector_arrays()
         self.city_shares = city_shares()
@@ -224,7 +221,7 @@ class ClassicEconomy(mesa.Model):
         t = self.t
         self.year = self.years[0] + 1 + t // 4
         self.quarter = t % 4
-        self.in_programme = self.year in set(self.spec.programme_years)
+        self.in_programme = self.year in self.programme_years
         year, province = self.year, self.province
         if self.quarter == 0:
             self.year_flows["tax0"] = self.year_flows["tax1"] = 0.0

@@ -133,7 +133,7 @@ def record_sums(
     by_sector_actual = np.zeros(n_sectors)
     by_sector_base = np.zeros(n_sectors)
     va0 = np.empty(m)
-    products = np.empty((6, m))
+    terms = np.empty((6, m))
     n_key = 0
     for k in range(m):
         if key_area[sector[live[k]]]:
@@ -150,12 +150,12 @@ def record_sums(
         by_sector_actual[s] += y1
         by_sector_base[s] += y0
         va0[k] = y0
-        products[0, k] = y1 * sei[i]
-        products[1, k] = y0 * sei_base[i]
-        products[2, k] = y1 * hightech[i]
-        products[3, k] = y0 * hightech_base[i]
-        products[4, k] = rd[i]
-        products[5, k] = rd_base[i]
+        terms[0, k] = y1 * sei[i]
+        terms[1, k] = y0 * sei_base[i]
+        terms[2, k] = y1 * hightech[i]
+        terms[3, k] = y0 * hightech_base[i]
+        terms[4, k] = rd[i]
+        terms[5, k] = rd_base[i]
         if key_area[s]:
             key1[j] = y1
             key0[j] = y0
@@ -166,11 +166,11 @@ def record_sums(
     totals[0] = _total(va_actual)
     totals[1] = _total(va0)
     for q in range(4):
-        totals[2 + q] = _total(products[q])
+        totals[2 + q] = _total(terms[q])
     totals[6] = _total(key1)
     totals[7] = _total(key0)
     totals[8] = _total(key_products[0])
     totals[9] = _total(key_products[1])
-    totals[10] = _total(products[4])
-    totals[11] = _total(products[5])
+    totals[10] = _total(terms[4])
+    totals[11] = _total(terms[5])
     return by_sector_actual, by_sector_base, totals

@@ -41,7 +41,7 @@ from mfgplan.economy.shared import Shared
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.sectors import city_shares, sector_arrays
 
-__all__ = ["STREAMS", "ManufacturingEconomy"]
+__all__ = ["STREAMS", "ManufacturingEconomy", "spawn_streams"]
 
 #: Named random streams of a replicate, spawned in this order from its SeedSequence.
 STREAMS = (
@@ -59,6 +59,19 @@ STREAMS = (
     "induced",
     "scaling",
 )
+
+
+def spawn_streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
+    """A replicate's named random streams: one PCG64 generator per :data:`STREAMS` name.
+
+    The children of ``seed`` in the order of :data:`STREAMS` (the random-stream layout every
+    rendering of the model shares, ODD 4 "Stochasticity").
+    """
+    children = seed.spawn(len(STREAMS))
+    return {
+        name: np.random.Generator(np.random.PCG64(child))
+        for name, child in zip(STREAMS, children, strict=True)
+    }
 
 
 class ManufacturingEconomy(mesa.Model):
@@ -98,11 +111,7 @@ class ManufacturingEconomy(mesa.Model):
         province_firms: int | None = None,
         firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
     ) -> None:
-        children = seed.spawn(len(STREAMS))
-        self.streams = {
-            name: np.random.Generator(np.random.PCG64(child))
-            for name, child in zip(STREAMS, children, strict=True)
-        }
+        self.streams = spawn_streams(seed)
         super().__init__(rng=self.streams["mesa"])
         self.spec = scenario
         self.behaviour = scenario.behaviour

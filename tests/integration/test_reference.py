@@ -119,6 +119,10 @@ def assert_same_economy(fast, record, classic, ref) -> None:
             getattr(f, name)[live], [getattr(a, name) for a in agents], rtol=RTOL, atol=1e-15,
             err_msg=name,
         )  # fmt: skip
+    # the last year's routine investment (ODD 7.2), firm by firm
+    np.testing.assert_allclose(
+        f.investment_routine[live], [a.routine_investment for a in agents], rtol=RTOL
+    )
     # the DataCollector walked the agents once a year, base year included
     assert len(classic.datacollector.get_model_vars_dataframe()) == len(record.years)
 
@@ -152,7 +156,7 @@ def test_the_reference_shares_no_code_with_the_production_economy():
                 assert any(node.module.startswith(a) for a in allowed), (path.name, node.module)
                 if node.module == "mfgplan.economy.economy":
                     # the random-stream layout, nothing else
-                    assert [a.name for a in node.names] == ["STREAMS"], path.name
+                    assert [a.name for a in node.names] == ["spawn_streams"], path.name
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("mfgplan") for a in node.names), path.name
 
