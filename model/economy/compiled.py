@@ -11,27 +11,70 @@ settlement of the projects that arrive, completions, entry and exit are the NumP
 Each phase draws its streams exactly as the NumPy rendering (the same stream, the same array
 length, in the same order), so a replicate gives the NumPy rendering's results to rounding (the
 kernels use the C library's ``exp`` and ``log1p``; see :mod:`mfgplan.economy.kernels`).
+
+**Further programme worlds.** A replicate may carry several programme worlds on one
+no-programme world (ODD 7.1; :class:`~mfgplan.economy.economy.ManufacturingEconomy`'s
+``worlds``). The first world's dynamics lead: they draw the no-programme streams, advance the
+no-programme state and leave what they drew in :class:`CommonDraws`; a further world's dynamics
+(:meth:`CompiledFirmDynamics.follow`) read it there and advance only their own world, so each
+world gets the numbers it would get alone.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from mfgplan.economy import kernels, rules
 from mfgplan.economy.firm_dynamics import N_CITIES, FirmDynamics, Proposals
 
-__all__ = ["CompiledFirmDynamics"]
+__all__ = ["CommonDraws", "CompiledFirmDynamics"]
+
+
+@dataclass
+class CommonDraws:
+    """What the lead world drew for the no-programme world this quarter (see module doc)."""
+
+    #: production shocks by slot (``production`` stream)
+    shock: np.ndarray | None = None
+    #: innovation uniforms by R&D performer (``innovation`` stream)
+    innovation: np.ndarray | None = None
+    #: arrival uniforms by slot (``arrival`` stream)
+    arrival: np.ndarray | None = None
+    #: the draws of the projects that arrive without the programme, ``[5, projects]``
+    project_draws: np.ndarray | None = None
+    #: the baseline world's R&D tax expenditure of the year so far [yuan]
+    tax_baseline: float = 0.0
 
 
 class CompiledFirmDynamics(FirmDynamics):
     """The firm phases with production, R&D and project arrival on compiled kernels."""
+
+    #: can carry further programme worlds of a replicate (:meth:`follow`)
+    shares_worlds = True
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        #: the no-programme draws of the quarter, shared with further worlds
+        self.common = CommonDraws()
+        #: whether these dynamics draw and advance the no-programme world
+        self.leads = True
+
+    def follow(self, lead: CompiledFirmDynamics) -> None:
+        """Make these the dynamics of a further programme world led by ``lead`` (module doc)."""
+        self.common = lead.common
+        self.leads = False
 
     def produce(self, year: int, quarter: int) -> None:
         """Production and routine investment (ODD 7.2): :func:`kernels.produce_and_reinvest`."""
         f = self.firms
         hw = f.high_water
         b = self.behaviour
-        shock = self.streams["production"].standard_normal(hw)
+        if self.leads:
+            shock = self.common.shock = self.streams["production"].standard_normal(hw)
+        else:
+            shock = self.common.shock
         growth = self.baseline_growth(year)
         kernels.produce_and_reinvest(
             f.va_base[:hw], f.sector[:hw], shock, self.sectors["relative_growth"],
@@ -40,7 +83,7 @@ class CompiledFirmDynamics(FirmDynamics):
             f.pending_capital[:hw], f.uplift_capital[:hw], f.pending_tfp[:hw],
             f.uplift_tfp[:hw], b.capital_depreciation, b.cnc_drift, f.cnc[:hw],
             f.cnc_base[:hw], b.capital_output_ratio, f.investment_routine[:hw],
-            f.investment_routine_extra[:hw], quarter == 0,
+            f.investment_routine_extra[:hw], quarter == 0, self.leads,
         )  # fmt: skip
         self.grow_cohorts(growth)
 
@@ -55,7 +98,10 @@ class CompiledFirmDynamics(FirmDynamics):
         f = self.firms
         hw = f.high_water
         perf = np.flatnonzero(f.alive[:hw] & f.rd_performer[:hw])
-        uniform = self.streams["innovation"].random(hw)[perf]
+        if self.leads:
+            uniform = self.common.innovation = self.streams["innovation"].random(hw)[perf]
+        else:
+            uniform = self.common.innovation
         cit = tax.corporate_income_tax_rate
         sd_actual = float(self.super_deduction[year])
         sd_base = float(tax.counterfactual_rd_super_deduction_rate)
@@ -70,8 +116,12 @@ class CompiledFirmDynamics(FirmDynamics):
             response_base, b.rd_adjustment_speed, self.population.reference_rd_intensity,
             b.innovation_rate, centre_boost, self.sectors["sei_eligible"],
             self.sectors["hightech_eligible"], b.sei_upgrade_step, b.hightech_upgrade_step,
-            sd_actual, sd_base, cit, self.recorder.tax_year,
+            sd_actual, sd_base, cit, self.recorder.tax_year, self.leads,
         )  # fmt: skip
+        if self.leads:
+            self.common.tax_baseline = float(self.recorder.tax_year[1])
+        else:
+            self.recorder.tax_year[1] = self.common.tax_baseline
 
     def invest(self, year: int, t: int, in_programme: bool) -> None:
         """Project arrival, valuation and decisions (ODD 7.3) on the kernels.
@@ -80,6 +130,8 @@ class CompiledFirmDynamics(FirmDynamics):
         :func:`kernels.decide_projects`; the province's offers and the settlement (financing,
         the project book) are those of :class:`FirmDynamics`.
         """
+        if self.leads:
+            self.common.project_draws = None
         cand, only_actual = self.arrivals()
         if cand.size == 0:
             return
@@ -155,7 +207,7 @@ class CompiledFirmDynamics(FirmDynamics):
             finished, pb.firm, pb.kind, pb.investment_to_capital, pb.in_actual, pb.in_baseline,
             f.pending_capital, f.pending_tfp, f.cnc, f.cnc_base, b.capital_elasticity,
             b.retrofit_tfp_effect * (1.0 - b.subsidised_tfp_discount), b.retrofit_cnc_weight,
-            b.cnc_gain_per_project, b.cnc_full_size_ratio,
+            b.cnc_gain_per_project, b.cnc_full_size_ratio, self.leads,
         )  # fmt: skip
 
     def exiting(self) -> tuple[np.ndarray, float]:
@@ -177,7 +229,10 @@ class CompiledFirmDynamics(FirmDynamics):
         f = self.firms
         hw = f.high_water
         province = self.province
-        uniform = self.streams["arrival"].random(hw)
+        if self.leads:
+            uniform = self.common.arrival = self.streams["arrival"].random(hw)
+        else:
+            uniform = self.common.arrival
         site = b.base_effect * province.base_cell + b.park_effect * province.park_cell
         counts = np.zeros(self.cell_firm_count.size)
         cand, only_actual = kernels.arrivals(
@@ -188,3 +243,39 @@ class CompiledFirmDynamics(FirmDynamics):
         )  # fmt: skip
         self.cell_firm_count = counts.reshape(self.cell_firm_count.shape)
         return cand, only_actual
+
+    def project_draws(self, only_actual: np.ndarray) -> np.ndarray:
+        """Each arriving project's draws, as :meth:`FirmDynamics.project_draws`.
+
+        The lead world draws those of the projects that arrive without the programme and
+        leaves them in :attr:`common`; a further world takes them from there and draws only
+        the projects its programme brings, from its own ``induced`` stream.
+        """
+        m = only_actual.size
+        draws = np.empty((5, m))
+        base = ~only_actual
+        k = int(base.sum())
+        if self.leads:
+            block = np.empty((5, k))
+            if k:
+                block[0] = self.streams["arrival"].random(k)
+                block[1] = self.streams["arrival"].standard_normal(k)
+                block[2:] = self.streams["decision"].random((3, k))
+            self.common.project_draws = block
+        else:
+            block = self.common.project_draws
+            if block is None:
+                block = np.empty((5, 0))
+            if block.shape[1] != k:
+                raise RuntimeError(
+                    f"a programme world has {k} projects without the programme, its lead "
+                    f"{block.shape[1]}: the worlds do not share one no-programme world"
+                )
+        draws[:, base] = block
+        k = m - k
+        if k:
+            induced = self.streams["induced"]
+            draws[0, only_actual] = induced.random(k)
+            draws[1, only_actual] = induced.standard_normal(k)
+            draws[2:, only_actual] = induced.random((3, k))
+        return draws

@@ -21,11 +21,22 @@ without the programme (``va_base``), entry and exit do not depend on the program
 worlds differ only by what the programme changes: projects it induces, awards, spillovers,
 cluster entrants. The anchoring step (:mod:`mfgplan.runs.anchoring`) sets the baseline world
 on the statistical forecast and adds the programme's effect on top.
+
+**Several programmes on one no-programme world.** A scenario is measured against its
+counterfactual programme run on the same draws. Since the no-programme world does not depend on
+the programme, one economy can carry further programme worlds (``worlds``: scenarios that
+differ from the first only in their programme and the R&D super-deduction they grant,
+:func:`shares_no_programme_world`). The no-programme world is then drawn and advanced once;
+each programme world has its own province, projects, record, the
+:data:`~mfgplan.economy.firms.WORLD_FIELDS` of its firms and its own copies of the
+:data:`WORLD_STREAMS`, so that its record is the one it would get in an economy of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -41,7 +52,14 @@ from mfgplan.economy.shared import Shared
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.sectors import city_shares, sector_arrays
 
-__all__ = ["STREAMS", "ManufacturingEconomy", "spawn_streams"]
+__all__ = [
+    "STREAMS",
+    "WORLD_STREAMS",
+    "ManufacturingEconomy",
+    "ProgrammeWorld",
+    "shares_no_programme_world",
+    "spawn_streams",
+]
 
 #: Named random streams of a replicate, spawned in this order from its SeedSequence.
 STREAMS = (
@@ -59,6 +77,37 @@ STREAMS = (
     "induced",
     "scaling",
 )
+
+
+#: the streams whose draws depend on the programme: each programme world draws its own copy
+WORLD_STREAMS = ("first_of_kind", "selection", "programme", "induced", "scaling")
+
+
+def shares_no_programme_world(scenario: Scenario, other: Scenario) -> bool:
+    """Whether ``other`` can be a further programme world of an economy of ``scenario``.
+
+    True when the two differ at most in their provincial programme and in the R&D
+    super-deduction rate of the actual world (the national rule the programme world applies):
+    then their no-programme worlds (population, value added without the programme, entry, exit,
+    every no-programme decision) are the same on the same draws.
+    """
+
+    def core(s: Scenario) -> Scenario:
+        national = s.national_policy.model_copy(update={"rd_super_deduction_rate": None})
+        return s.model_copy(update={"programme": None, "national_policy": national})
+
+    return core(scenario) == core(other)
+
+
+@dataclass
+class ProgrammeWorld:
+    """One programme world of an economy: its scenario, province, firm dynamics and record."""
+
+    scenario: Scenario
+    programme_years: frozenset[int]
+    province: ProvincialProgramme
+    dynamics: FirmDynamics
+    recorder: Recorder
 
 
 def spawn_streams(seed: np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -99,6 +148,11 @@ class ManufacturingEconomy(mesa.Model):
         :mod:`mfgplan.economy.firm_dynamics`): the compiled kernels
         (:class:`~mfgplan.economy.compiled.CompiledFirmDynamics`) unless another rendering is
         compared (the NumPy rendering :class:`FirmDynamics`, the classic-Mesa reference).
+    worlds
+        Further programme worlds carried on the same no-programme world (see the module doc;
+        each must satisfy :func:`shares_no_programme_world` with ``scenario``, and the
+        rendering must be able to share, ``firm_dynamics.shares_worlds``). Their records are
+        :attr:`records` after the first.
     """
 
     def __init__(
@@ -110,8 +164,20 @@ class ManufacturingEconomy(mesa.Model):
         *,
         province_firms: int | None = None,
         firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
+        worlds: Sequence[Scenario] = (),
     ) -> None:
+        for other in worlds:
+            if not shares_no_programme_world(scenario, other):
+                raise ValueError(
+                    f"programme world {other.title!r} differs from {scenario.title!r} in more "
+                    "than its programme and R&D super-deduction: it needs an economy of its own"
+                )
+        if worlds and not getattr(firm_dynamics, "shares_worlds", False):
+            raise ValueError(f"{firm_dynamics.__name__} cannot carry further programme worlds")
         self.streams = spawn_streams(seed)
+        # the programme worlds' streams as spawned, before the first world draws from them
+        pristine = {name: copy.deepcopy(self.streams[name]) for name in WORLD_STREAMS}
+        pristine = pristine if worlds else {}
         super().__init__(rng=self.streams["mesa"])
         self.spec = scenario
         self.behaviour = scenario.behaviour
@@ -138,6 +204,41 @@ class ManufacturingEconomy(mesa.Model):
         self.province = ProvincialProgramme(shared, ledger)
         self.dynamics = firm_dynamics(shared, self.province)
         self.recorder.record_year(0, self.firms, self.province.cohorts)
+        #: the programme worlds: the scenario's first, then the further ``worlds``
+        self.worlds = [
+            ProgrammeWorld(
+                scenario, frozenset(self.programme_years), self.province, self.dynamics,
+                self.recorder,
+            )
+        ]  # fmt: skip
+        for other in worlds:
+            self.worlds.append(self._further_world(other, n_firms, firm_dynamics, pristine))
+
+    def _further_world(
+        self,
+        scenario: Scenario,
+        n_firms: int,
+        firm_dynamics: type[FirmDynamics],
+        pristine: Mapping[str, np.random.Generator],
+    ) -> ProgrammeWorld:
+        """A further programme world on this economy's no-programme world (module doc)."""
+        ledger = grant_ledger(scenario, self.sample_fraction)
+        recorder = Recorder(self.years, ledger, self.sectors["key_area"], self.sample_fraction)
+        table = self.firms.programme_world()
+        # only the programme's streams: a draw from a no-programme stream would be an error
+        streams = {name: copy.deepcopy(rng) for name, rng in pristine.items()}
+        shared = Shared(
+            self, scenario, self.sectors, self.city_shares, streams, self.years,
+            self.baseline_path, self.population, ProjectBook(max(1024, n_firms)), recorder,
+            self.sample_fraction, world_firms=table,
+        )  # fmt: skip
+        province = ProvincialProgramme(shared, ledger)
+        dynamics = firm_dynamics(shared, province)
+        dynamics.follow(self.dynamics)  # type: ignore[attr-defined]
+        recorder.record_year(0, table, province.cohorts)
+        return ProgrammeWorld(
+            scenario, frozenset(scenario.programme_years), province, dynamics, recorder
+        )
 
     @property
     def firms(self) -> FirmTable:
@@ -148,6 +249,11 @@ class ManufacturingEconomy(mesa.Model):
     def record(self) -> ReplicateRecord:
         """The annual record so far."""
         return self.recorder.record
+
+    @property
+    def records(self) -> list[ReplicateRecord]:
+        """The annual record of each programme world so far (the scenario's first)."""
+        return [world.recorder.record for world in self.worlds]
 
     @property
     def quarter_index(self) -> int:
@@ -165,32 +271,58 @@ class ManufacturingEconomy(mesa.Model):
         t = self.quarter_index
         year = int(self.years[0]) + 1 + t // 4
         quarter = t % 4
-        in_programme = year in self.programme_years
-        firms, province = self.dynamics, self.province
+        worlds = [(w, w.dynamics, w.province, year in w.programme_years) for w in self.worlds]
         if quarter == 0:
-            self.recorder.tax_year = np.zeros(2)
-            province.open_year(year, t, in_programme)
-        firms.produce(year, quarter)
-        firms.reinvest(year, quarter)
-        firms.research(year)
-        firms.invest(year, t, in_programme)
-        firms.complete(year, t)
-        province.first_of_kind(year, t, in_programme)
+            for world, _, province, in_programme in worlds:
+                world.recorder.tax_year = np.zeros(2)
+                province.open_year(year, t, in_programme)
+        # phase by phase, the first world (which advances the no-programme world) first
+        for _, firms, _, _ in worlds:
+            firms.produce(year, quarter)
+        for _, firms, _, _ in worlds:
+            firms.reinvest(year, quarter)
+        for _, firms, _, _ in worlds:
+            firms.research(year)
+        for _, firms, _, in_programme in worlds:
+            firms.invest(year, t, in_programme)
+        for _, firms, _, _ in worlds:
+            firms.complete(year, t)
+        for _, _, province, in_programme in worlds:
+            province.first_of_kind(year, t, in_programme)
+            if quarter == 3:
+                if in_programme:
+                    province.project_calls(year, t)
+                province.cluster_entry(year)
+                province.close_year(year)
+            province.pay(year, t)
         if quarter == 3:
-            if in_programme:
-                province.project_calls(year, t)
-            province.cluster_entry(year)
-            province.close_year(year)
-        province.pay(year, t)
-        if quarter == 3:
-            firms.demography(year)
-            self.recorder.record_year(year - int(self.years[0]), self.firms, province.cohorts)
+            self.demography(year)
+            for world, _, province, _ in worlds:
+                world.recorder.record_year(
+                    year - int(self.years[0]), world.dynamics.firms, province.cohorts
+                )
+
+    def demography(self, year: int) -> None:
+        """The year's exits and entry (ODD 7.7): once, for every programme world.
+
+        The first world's dynamics find the exits; every world closes its exiting firms'
+        projects and its cohorts' exits; the entrants join once and start alike everywhere.
+        """
+        if len(self.worlds) == 1:
+            self.dynamics.demography(year)
+            return
+        leaving, median = self.dynamics.exiting()
+        for world in self.worlds:
+            world.dynamics.exit_firms(leaving, year)
+            world.dynamics.exit_cohorts(median)
+        self.firms.sync_worlds(self.dynamics.enter())
 
     def run(self) -> ReplicateRecord:
         """Step to the horizon, check the ledger's identities and return the annual record."""
         for _ in range(self.n_quarters):
             self.step()
-        self.province.ledger.check()
+        for world in self.worlds:
+            world.province.ledger.check()
         return self.recorder.record
 
     def release(self) -> None:
@@ -202,5 +334,6 @@ class ManufacturingEconomy(mesa.Model):
         """
         self.province = None  # type: ignore[assignment]
         self.dynamics = None  # type: ignore[assignment]
+        self.worlds = []
         self.population = None  # type: ignore[assignment]
         self.projects = None  # type: ignore[assignment]

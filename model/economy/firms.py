@@ -10,13 +10,18 @@ member is the same firm in the no-programme world (ODD section 7.1): it is advan
 random draws, but without programme-induced projects, awards or spillovers. Value added is
 ``va_base * exp(uplift_capital + uplift_tfp)``: ``va_base`` is the counterfactual and the
 uplifts are what programme-induced projects added.
+
+A replicate may carry several programme worlds on one no-programme world (a scenario and its
+counterfactual, ODD 7.1): the first world's table is the :class:`FirmTable`, each further one a
+:class:`ProgrammeWorldTable` with its own :data:`WORLD_FIELDS` (what a programme can change)
+and the first table's arrays for everything else.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FIELDS", "FirmTable", "ProjectType"]
+__all__ = ["FIELDS", "WORLD_FIELDS", "FirmTable", "ProgrammeWorldTable", "ProjectType"]
 
 
 class ProjectType:
@@ -66,6 +71,24 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "cnc_logit": ("float64", "log-odds", "latent CNC share before the offset"),
 }
 
+#: the fields a provincial programme can change (its world's own); every other field is the
+#: no-programme world's, the same in every programme world of a replicate
+WORLD_FIELDS: tuple[str, ...] = (
+    "uplift_capital",
+    "uplift_tfp",
+    "pending_capital",
+    "pending_tfp",
+    "capital_gap",
+    "investment_routine_extra",
+    "rd",
+    "cnc",
+    "sei",
+    "hightech",
+    "prior_support",
+    "im_demo",
+    "it_demo",
+)
+
 
 class FirmTable:
     """Firm state arrays with slot reuse.
@@ -82,6 +105,8 @@ class FirmTable:
             setattr(self, name, np.zeros(self.capacity, dtype=dtype))
         self.high_water = 0
         self.next_id = 0
+        #: further programme worlds on this table's no-programme state
+        self.worlds: list[ProgrammeWorldTable] = []
 
     # type hints for the dynamic attributes
     alive: np.ndarray
@@ -105,6 +130,8 @@ class FirmTable:
             new[: self.capacity] = old
             setattr(self, name, new)
         self.capacity = new_cap
+        for world in self.worlds:
+            world.grow(new_cap)
 
     def allocate(self, n: int) -> np.ndarray:
         """Slots for ``n`` new firms: free slots first (lowest index), then new ones.
@@ -128,6 +155,25 @@ class FirmTable:
         self.next_id += n
         return slots
 
+    def programme_world(self) -> ProgrammeWorldTable:
+        """A further programme world on this table's firms (:class:`ProgrammeWorldTable`).
+
+        It gets its own :data:`WORLD_FIELDS`, the current values copied, and reads every other
+        field from this table.
+        """
+        world = ProgrammeWorldTable(self)
+        self.worlds.append(world)
+        return world
+
+    def sync_worlds(self, slots: np.ndarray) -> None:
+        """Copy the :data:`WORLD_FIELDS` of ``slots`` (new firms) to the further worlds.
+
+        An entrant starts alike in every world (the programme has not touched it yet).
+        """
+        for world in self.worlds:
+            for name in WORLD_FIELDS:
+                getattr(world, name)[slots] = getattr(self, name)[slots]
+
     def live_slots(self) -> np.ndarray:
         """Indices of slots holding live firms."""
         return np.flatnonzero(self.alive[: self.high_water])
@@ -148,3 +194,43 @@ class FirmTable:
         (Liu & Mao 2019) is measured on the whole investment, automation included.
         """
         return self.va_base[slots] * np.exp(self.uplift_capital[slots] + self.uplift_tfp[slots])
+
+
+class ProgrammeWorldTable(FirmTable):
+    """The firms of a further programme world of a replicate (ODD 7.1).
+
+    It owns the :data:`WORLD_FIELDS`; every other field, the slot count and the high-water mark
+    are read from the first world's table (``lead``), so the no-programme state exists once and
+    is advanced once. Firms enter only through the lead table
+    (:meth:`FirmTable.sync_worlds` starts them here), which also grows this table with it.
+    """
+
+    def __init__(self, lead: FirmTable) -> None:
+        self.lead = lead
+        for name in WORLD_FIELDS:
+            setattr(self, name, getattr(lead, name).copy())
+
+    def grow(self, capacity: int) -> None:
+        """Grow the world's own fields to ``capacity`` slots (the lead table has grown)."""
+        for name in WORLD_FIELDS:
+            old = getattr(self, name)
+            new = np.zeros(capacity, dtype=old.dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
+
+    def allocate(self, n: int) -> np.ndarray:
+        """Firms enter through the lead table only."""
+        raise TypeError("a programme world's firms enter through the lead FirmTable")
+
+    def programme_world(self) -> ProgrammeWorldTable:
+        """Further worlds hang on the lead table."""
+        raise TypeError("further programme worlds hang on the lead FirmTable")
+
+
+def _lead_field(name: str) -> property:
+    """A no-programme field of a :class:`ProgrammeWorldTable`: the lead table's array."""
+    return property(lambda self: getattr(self.lead, name), doc=f"the lead table's ``{name}``")
+
+
+for _name in (*(n for n in FIELDS if n not in WORLD_FIELDS), "capacity", "high_water", "next_id"):
+    setattr(ProgrammeWorldTable, _name, _lead_field(_name))

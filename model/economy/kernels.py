@@ -57,6 +57,7 @@ def produce_and_reinvest(
     investment_routine: np.ndarray,
     investment_routine_extra: np.ndarray,
     new_year: bool,
+    advance_baseline: bool,
 ) -> None:
     r"""Production and routine investment of a quarter, for every slot (ODD 7.2), in place.
 
@@ -69,12 +70,17 @@ def produce_and_reinvest(
     routine investment ``(delta + max(g_i, -delta)) kappa Y^0_i`` (after production) is added
     to the year's ``investment_routine`` (both year-to-date sums reset when ``new_year``).
     A free slot is updated too: its values are never read and are cleared on reuse.
+
+    The no-programme state (``va_base``, ``cnc_base``, ``investment_routine``) is advanced only
+    if ``advance_baseline``: a further programme world of the replicate shares it with the
+    first, which advances it (ODD 7.1; ``shock`` is then not read).
     """
     half_var = 0.5 * (0.5 * idiosyncratic_sd) ** 2
     keep = 1.0 - capital_depreciation
     for i in range(va_base.size):
         growth = (industry_growth + relative_growth[sector[i]]) / 4.0
-        va_base[i] *= math.exp(growth + 0.5 * idiosyncratic_sd * shock[i] - half_var)
+        if advance_baseline:
+            va_base[i] *= math.exp(growth + 0.5 * idiosyncratic_sd * shock[i] - half_var)
         moved = pending_capital[i] * ramp
         uplift_capital[i] += moved
         pending_capital[i] -= moved
@@ -84,12 +90,15 @@ def produce_and_reinvest(
         uplift_capital[i] *= keep
         if cnc_drift != 0.0:
             cnc[i] += cnc_drift * (1.0 - cnc[i])
-            cnc_base[i] += cnc_drift * (1.0 - cnc_base[i])
+            if advance_baseline:
+                cnc_base[i] += cnc_drift * (1.0 - cnc_base[i])
         if new_year:
-            investment_routine[i] = 0.0
             investment_routine_extra[i] = 0.0
-        rate = capital_depreciation + max(growth, -capital_depreciation)
-        investment_routine[i] += rate * capital_output_ratio * va_base[i]
+        if advance_baseline:
+            if new_year:
+                investment_routine[i] = 0.0
+            rate = capital_depreciation + max(growth, -capital_depreciation)
+            investment_routine[i] += rate * capital_output_ratio * va_base[i]
 
 
 @njit(cache=True)
@@ -123,6 +132,7 @@ def research(
     deduction_rate_base: float,
     cit_rate: float,
     tax_year: np.ndarray,
+    advance_baseline: bool,
 ) -> None:
     r"""R&D and product innovation of the R&D performers ``performers`` (ODD 7.6), in place.
 
@@ -139,6 +149,9 @@ def research(
     share by ``sei_upgrade_step`` of its gap in SEI-eligible sectors and the high-tech share
     by ``hightech_upgrade_step`` of its gap in manufacturing. The tax the claimants save,
     ``cit * sd_w * rd_i / 4``, is added to ``tax_year[w]`` [yuan in the quarter].
+
+    The baseline world (``rd_base``, ``sei_base``, ``hightech_base``, ``tax_year[1]``) is
+    advanced only if ``advance_baseline`` (a further programme world shares it, ODD 7.1).
     """
     tax_actual = 0.0
     tax_base = 0.0
@@ -152,12 +165,14 @@ def research(
         response = response_actual if claims else 1.0
         desired = rd_intensity_ref[i] * revenue_actual * response
         rd[i] = rd[i] + rd_adjustment_speed * (desired - rd[i])
-        response = response_base if claims else 1.0
-        desired = rd_intensity_ref[i] * revenue_base * response
-        rd_base[i] = rd_base[i] + rd_adjustment_speed * (desired - rd_base[i])
+        if advance_baseline:
+            response = response_base if claims else 1.0
+            desired = rd_intensity_ref[i] * revenue_base * response
+            rd_base[i] = rd_base[i] + rd_adjustment_speed * (desired - rd_base[i])
         if claims:
             tax_actual += cit_rate * deduction_rate_actual * rd[i]
-            tax_base += cit_rate * deduction_rate_base * rd_base[i]
+            if advance_baseline:
+                tax_base += cit_rate * deduction_rate_base * rd_base[i]
         u = uniform[k]
         # actual world, with the innovation centres' boost
         intensity = rd[i] / max(revenue_actual, 1.0)
@@ -169,6 +184,8 @@ def research(
                 sei[i] += sei_upgrade_step * (1.0 - sei[i])
             if hightech_eligible[s]:
                 hightech[i] += hightech_upgrade_step * (1.0 - hightech[i])
+        if not advance_baseline:
+            continue
         intensity = rd_base[i] / max(revenue_base, 1.0)
         p = -math.expm1(-innovation_rate * (intensity / reference_rd_intensity))
         if u < p:
@@ -177,7 +194,8 @@ def research(
             if hightech_eligible[s]:
                 hightech_base[i] += hightech_upgrade_step * (1.0 - hightech_base[i])
     tax_year[0] += tax_actual / 4.0
-    tax_year[1] += tax_base / 4.0
+    if advance_baseline:
+        tax_year[1] += tax_base / 4.0
 
 
 @njit(cache=True)
@@ -489,6 +507,7 @@ def complete_projects(
     retrofit_cnc_weight: float,
     cnc_gain_per_project: float,
     cnc_full_size_ratio: float,
+    advance_baseline: bool,
 ) -> None:
     r"""Completed projects ``rows`` take effect on their firms (ODD 7.3), in place.
 
@@ -498,7 +517,8 @@ def complete_projects(
     it raises the firm's CNC share by ``c w min((I/K)/r_full, 1)`` of its gap (``w`` 1 for
     intelligent equipment, ``retrofit_cnc_weight`` for retrofit, 0 otherwise), the gaps taken
     before any of the quarter's projects (two projects of one firm both see its old share),
-    the shares then clipped to ``[0, 1]``.
+    the shares then clipped to ``[0, 1]``. ``cnc_base`` only if ``advance_baseline`` (a further
+    programme world shares the baseline world, ODD 7.1).
     """
     m = rows.size
     step_actual = np.zeros(m)
@@ -518,16 +538,18 @@ def complete_projects(
         if gain > 0.0:
             if in_actual[row]:
                 step_actual[k] = gain * (1.0 - cnc[i])
-            if in_baseline[row]:
+            if in_baseline[row] and advance_baseline:
                 step_base[k] = gain * (1.0 - cnc_base[i])
     for k in range(m):
         i = firm[rows[k]]
         cnc[i] += step_actual[k]
-        cnc_base[i] += step_base[k]
+        if advance_baseline:
+            cnc_base[i] += step_base[k]
     for k in range(m):
         i = firm[rows[k]]
         cnc[i] = min(max(cnc[i], 0.0), 1.0)
-        cnc_base[i] = min(max(cnc_base[i], 0.0), 1.0)
+        if advance_baseline:
+            cnc_base[i] = min(max(cnc_base[i], 0.0), 1.0)
 
 
 @njit(cache=True)

@@ -14,7 +14,7 @@ does not depend on how the baseline is estimated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -25,7 +25,13 @@ from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.record import ReplicateRecord
 from mfgplan.inputs.parameters import Scenario
 
-__all__ = ["BaselineSource", "replicate_economy", "replicate_seed", "simulate_replicate"]
+__all__ = [
+    "BaselineSource",
+    "replicate_economy",
+    "replicate_seed",
+    "simulate_replicate",
+    "simulate_worlds",
+]
 
 
 class BaselineSource(Protocol):
@@ -52,10 +58,13 @@ def replicate_economy(
     *,
     province_firms: int | None = None,
     firm_dynamics: type[FirmDynamics] = CompiledFirmDynamics,
+    worlds: Sequence[Scenario] = (),
 ) -> ManufacturingEconomy:
     """The economy of replicate ``replicate``, built on its baseline draw and not yet stepped.
 
     Seeds as in the module doc; the baseline path the economy runs on is ``model.baseline_path``.
+    ``worlds`` are further programme worlds on the same no-programme world
+    (:class:`~mfgplan.economy.economy.ManufacturingEconomy`).
     """
     seed = replicate_seed(root_seed, replicate)
     path_seed, model_seed = seed.spawn(2)
@@ -65,7 +74,7 @@ def replicate_economy(
     baseline = {k: np.asarray(v)[0] for k, v in paths.items()}
     return ManufacturingEconomy(
         scenario, baseline, model_seed, n_firms, province_firms=province_firms,
-        firm_dynamics=firm_dynamics,
+        firm_dynamics=firm_dynamics, worlds=worlds,
     )  # fmt: skip
 
 
@@ -94,3 +103,31 @@ def simulate_replicate(
     record = model.run()
     model.release()
     return baseline, record
+
+
+def simulate_worlds(
+    scenarios: Sequence[Scenario],
+    source: BaselineSource,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    *,
+    province_firms: int | None = None,
+) -> tuple[dict[str, np.ndarray], list[ReplicateRecord]]:
+    """Run replicate ``replicate`` of several scenarios that share a no-programme world.
+
+    The scenarios must differ only in their programmes and R&D super-deduction
+    (:func:`~mfgplan.economy.economy.shares_no_programme_world`); they run as the programme
+    worlds of one economy, and each record is the one :func:`simulate_replicate` gives for its
+    scenario, at the cost of one no-programme world instead of one per scenario.
+    """
+    first, *others = scenarios
+    model = replicate_economy(
+        first, source, root_seed, replicate, n_firms, province_firms=province_firms,
+        worlds=others,
+    )  # fmt: skip
+    baseline = model.baseline_path
+    model.run()
+    records = model.records
+    model.release()
+    return baseline, records

@@ -46,8 +46,11 @@ class Shared:
     #: province's budgets, firm-level award counts and first-of-a-kind sets are scaled by it,
     #: so that a smaller population is a smaller sample of the same province (ODD 5)
     sample_fraction: float = 1.0
+    #: the firm table of this programme world when it is not the population's (a further
+    #: programme world of the replicate, :class:`~mfgplan.economy.firms.ProgrammeWorldTable`)
+    world_firms: FirmTable | None = None
 
     @property
     def firms(self) -> FirmTable:
-        """The firm table (owned by the population)."""
-        return self.population.firms
+        """The firm table of this programme world (by default the population's)."""
+        return self.population.firms if self.world_firms is None else self.world_firms

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mfgplan.calibration.forecast import BaselineFit, fit_baseline
+from mfgplan.economy.economy import shares_no_programme_world
 from mfgplan.economy.instruments import SCALED_AMOUNTS
 from mfgplan.economy.record import ReplicateRecord
-from mfgplan.economy.replicate import simulate_replicate
+from mfgplan.economy.replicate import simulate_replicate, simulate_worlds
 from mfgplan.inputs.parameters import Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS, Programme
 from mfgplan.inputs.sample import ParameterSample, set_for_replicate
@@ -131,7 +132,11 @@ def run_replicate(
     """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor.
 
     The scenario and, on the same draws, its counterfactual worlds
-    (:func:`reference_scenarios`) are run and anchored on the statistical baseline. Money,
+    (:func:`reference_scenarios`) are run and anchored on the statistical baseline; the
+    counterfactual worlds that share the scenario's no-programme world (all of them unless the
+    behaviour differs) run as further programme worlds of its economy
+    (:func:`~mfgplan.economy.replicate.simulate_worlds`), which gives each the record it would
+    get alone at the cost of one no-programme world. Money,
     award counts and project counts are returned in the province's units: the model's
     divided by its sample fraction ``n_firms / province_firms``. See the module doc.
 
@@ -141,26 +146,36 @@ def run_replicate(
     would give, so results do not depend on it.
     """
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
-    baseline, record = simulate_replicate(
-        scenario, fit, root_seed, replicate, n_firms, province_firms=province_firms
-    )
-    worlds: list[ReplicateRecord | None] = []
-    for other in reference_scenarios(scenario, counterfactual):
-        if other is None:
-            worlds.append(None)
-        elif other == scenario:
-            worlds.append(record)
-        else:
-            key = _reference_key(other, fit, root_seed, replicate, n_firms, province_firms)
-            if references is not None and key in references:
-                worlds.append(references[key])
-                continue
-            _, other_record = simulate_replicate(
+    others = reference_scenarios(scenario, counterfactual)
+    known = {} if references is None else references
+    # the counterfactual worlds still to run: with the scenario, as further programme worlds
+    # of its economy where they share its no-programme world, else in economies of their own
+    keys = [
+        None if other is None or other == scenario
+        else _reference_key(other, fit, root_seed, replicate, n_firms, province_firms)
+        for other in others
+    ]  # fmt: skip
+    pending = {
+        key: other
+        for key, other in zip(keys, others, strict=True)
+        if key is not None and key not in known
+    }
+    shared = {k: o for k, o in pending.items() if shares_no_programme_world(scenario, o)}
+    baseline, (record, *shared_records) = simulate_worlds(
+        [scenario, *shared.values()], fit, root_seed, replicate, n_firms,
+        province_firms=province_firms,
+    )  # fmt: skip
+    ran = dict(zip(shared, shared_records, strict=True))
+    for key, other in pending.items():
+        if key not in ran:
+            _, ran[key] = simulate_replicate(
                 other, fit, root_seed, replicate, n_firms, province_firms=province_firms
             )
-            if references is not None:
-                references[key] = other_record
-            worlds.append(other_record)
+    known.update(ran)
+    worlds: list[ReplicateRecord | None] = [
+        None if other is None else record if key is None else known[key]
+        for key, other in zip(keys, others, strict=True)
+    ]
     out = anchor(baseline, record, *worlds)
     per_model_unit = 1.0 / record.sample_fraction
     ledger = record.ledger

@@ -28,7 +28,7 @@ def test_production_and_routine_investment_by_hand():
     kernels.produce_and_reinvest(
         va, np.array([0, 1], dtype=np.int8), np.array([1.0, 0.0]), np.array([0.04, -0.2]),
         0.06, 0.2, 0.5, pending_capital, uplift_capital, pending_tfp, uplift_tfp, 0.02, 0.01,
-        cnc, cnc_base, 2.5, routine, extra, True,
+        cnc, cnc_base, 2.5, routine, extra, True, True,
     )  # fmt: skip
     assert va[0] == pytest.approx(112.7496851579376, rel=1e-14)
     assert va[1] == pytest.approx(50.0 * math.exp(-0.035 - 0.005), rel=1e-14)
@@ -40,6 +40,51 @@ def test_production_and_routine_investment_by_hand():
     # a new year resets the year-to-date sums before the quarter is added
     assert routine == pytest.approx([0.1125 * 112.7496851579376, 0.0], rel=1e-14)
     assert extra.tolist() == [0.0, 0.0]
+
+
+def test_a_further_world_leaves_the_no_programme_state_alone():
+    # the same quarter as above in a further programme world: its own uplifts and CNC share
+    # move as there, the shared no-programme arrays (VA, baseline CNC, routine investment) not
+    va = np.array([100.0, 50.0])
+    pending_capital, uplift_capital = np.array([0.1, 0.0]), np.array([0.0, 0.2])
+    pending_tfp, uplift_tfp = np.array([0.04, 0.0]), np.array([0.0, 0.0])
+    cnc, cnc_base = np.array([0.3, 0.5]), np.array([0.3, 0.0])
+    routine, extra = np.array([7.0, 7.0]), np.array([1.0, 1.0])
+    kernels.produce_and_reinvest(
+        va, np.array([0, 1], dtype=np.int8), np.array([1.0, 0.0]), np.array([0.04, -0.2]),
+        0.06, 0.2, 0.5, pending_capital, uplift_capital, pending_tfp, uplift_tfp, 0.02, 0.01,
+        cnc, cnc_base, 2.5, routine, extra, True, False,
+    )  # fmt: skip
+    assert va.tolist() == [100.0, 50.0] and cnc_base.tolist() == [0.3, 0.0]
+    assert routine.tolist() == [7.0, 7.0] and extra.tolist() == [0.0, 0.0]
+    assert uplift_capital == pytest.approx([0.049, 0.196], rel=1e-14)
+    assert cnc == pytest.approx([0.307, 0.505])
+    # R&D: the actual world's 44,000 and 2,062.5 of tax as in test_research_by_hand; the
+    # baseline world's R&D, shares and tax stay as they were
+    rd, rd_base = np.array([40_000.0]), np.array([40_000.0])
+    sei, sei_base = np.array([0.2]), np.array([0.2])
+    ht, ht_base = np.array([0.1]), np.array([0.1])
+    tax = np.array([0.0, 7.0])
+    kernels.research(
+        np.array([0]), np.array([True]), np.array([0], dtype=np.int8), np.array([1e6]),
+        np.zeros(1), np.zeros(1), np.array([0.01]), rd, rd_base, sei, sei_base, ht, ht_base,
+        np.array([0.2]), 0.25, 1.2, 1.0, 0.5, 0.01, 0.4, np.array([0.5]), np.array([True]),
+        np.array([True]), 0.1, 0.2, 0.75, 0.5, 0.25, tax, False,
+    )  # fmt: skip
+    assert rd[0] == pytest.approx(44_000.0) and rd_base[0] == 40_000.0
+    assert tax[0] == pytest.approx(2_062.5) and tax[1] == 7.0
+    # u = 0.2 is below both worlds' innovation probability: only the actual world moves
+    assert sei[0] == pytest.approx(0.28) and ht[0] == pytest.approx(0.28)
+    assert (sei_base[0], ht_base[0]) == (0.2, 0.1)
+    # completions: the retrofit both worlds made raises only this world's CNC share
+    pending_capital, pending_tfp = np.zeros(1), np.zeros(1)
+    cnc, cnc_base = np.array([0.4]), np.array([0.2])
+    kernels.complete_projects(
+        np.array([0]), np.array([0]), np.array([0], dtype=np.int8), np.array([2.0]),
+        np.array([True]), np.array([True]), pending_capital, pending_tfp, cnc, cnc_base, 0.3,
+        0.15, 0.5, 0.1, 1.0, False,
+    )  # fmt: skip
+    assert cnc[0] == pytest.approx(0.43) and cnc_base[0] == 0.2
 
 
 def test_research_by_hand():
@@ -59,7 +104,7 @@ def test_research_by_hand():
         np.array([1e6, 5e5, 1e6]), np.zeros(3), np.zeros(3), np.array([0.01, 0.0, 0.01]),
         rd, rd_base, sei, sei_base, ht, ht_base, np.array([0.4, 0.99]), 0.25, 1.2, 1.0, 0.5,
         0.01, 0.4, np.array([0.5, 0.0]), np.array([True, True]), np.array([False, True]),
-        0.1, 0.2, 0.75, 0.5, 0.25, tax,
+        0.1, 0.2, 0.75, 0.5, 0.25, tax, True,
     )  # fmt: skip
     assert rd[0] == pytest.approx(44_000.0) and rd_base[0] == pytest.approx(40_000.0)
     # the non-claimant's desired R&D is 1% of 4e6 in both worlds: 1,000 + 0.5 x 39,000
@@ -167,7 +212,7 @@ def test_completions_by_hand():
     kernels.complete_projects(
         np.array([0, 1]), np.array([0, 0]), np.array([1, 0], dtype=np.int8),
         np.array([0.5, 2.0]), np.array([True, True]), np.array([False, True]),
-        pending_capital, pending_tfp, cnc, cnc_base, 0.3, 0.15, 0.5, 0.1, 1.0,
+        pending_capital, pending_tfp, cnc, cnc_base, 0.3, 0.15, 0.5, 0.1, 1.0, True,
     )  # fmt: skip
     assert pending_capital[0] == pytest.approx(0.3 * math.log(1.5))
     assert pending_tfp[0] == pytest.approx(0.15 * math.log(1.5))

@@ -21,19 +21,32 @@ def test_two_variants_run_their_counterfactual_once_and_agree_with_separate_runs
         for s in (plan, more)
     ]
     calls = []
+    economies = []
     simulate = job_module.simulate_replicate
+    simulate_worlds = job_module.simulate_worlds
 
     def counting(scenario, *args, **kwargs):
         calls.append(scenario.programme == resolved.counterfactual)
+        economies.append(1)
         return simulate(scenario, *args, **kwargs)
 
+    def counting_worlds(scenarios, *args, **kwargs):
+        calls.extend(s.programme == resolved.counterfactual for s in scenarios)
+        economies.append(len(scenarios))
+        return simulate_worlds(scenarios, *args, **kwargs)
+
     monkeypatch.setattr(job_module, "simulate_replicate", counting)
+    monkeypatch.setattr(job_module, "simulate_worlds", counting_worlds)
     shared = run_pairs(jobs, [(0, 3), (1, 3)])
-    # two scenario runs and one counterfactual run (a title does not change a run)
+    # two scenario worlds and one counterfactual world (a title does not change a run); the
+    # counterfactual is a further programme world of the first variant's economy
     assert sorted(calls) == [False, False, True]
+    assert economies == [2, 1]
     calls.clear()
+    economies.clear()
     alone = [run_one(job, 3) for job in jobs]
     assert sorted(calls) == [False, False, True, True]
+    assert economies == [2, 2]
     for (_, _, a), b in zip(shared, alone, strict=True):
         assert set(a) == set(b)
         for name in a:
