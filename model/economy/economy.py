@@ -49,7 +49,7 @@ from mfgplan.economy.programme import ProvincialProgramme, grant_ledger
 from mfgplan.economy.projects import ProjectBook
 from mfgplan.economy.record import Recorder, ReplicateRecord
 from mfgplan.economy.shared import Shared
-from mfgplan.inputs.parameters import Scenario
+from mfgplan.inputs.parameters import HEADER_FIELDS, Scenario
 from mfgplan.inputs.sectors import city_shares, sector_arrays
 
 __all__ = [
@@ -86,15 +86,17 @@ WORLD_STREAMS = ("first_of_kind", "selection", "programme", "induced", "scaling"
 def shares_no_programme_world(scenario: Scenario, other: Scenario) -> bool:
     """Whether ``other`` can be a further programme world of an economy of ``scenario``.
 
-    True when the two differ at most in their provincial programme and in the R&D
-    super-deduction rate of the actual world (the national rule the programme world applies):
-    then their no-programme worlds (population, value added without the programme, entry, exit,
-    every no-programme decision) are the same on the same draws.
+    True when the two differ at most in their provincial programme, in the R&D
+    super-deduction rate of the actual world (the national rule the programme world applies)
+    and in the fields that only name and describe them (:data:`HEADER_FIELDS`): then their
+    no-programme worlds (population, value added without the programme, entry, exit, every
+    no-programme decision) are the same on the same draws.
     """
 
     def core(s: Scenario) -> Scenario:
         national = s.national_policy.model_copy(update={"rd_super_deduction_rate": None})
-        return s.model_copy(update={"programme": None, "national_policy": national})
+        header = dict.fromkeys(HEADER_FIELDS)
+        return s.model_copy(update={"programme": None, "national_policy": national, **header})
 
     return core(scenario) == core(other)
 

@@ -20,6 +20,7 @@ from mfgplan.inputs.fields import Frozen, P, expand_yearly
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS, NationalPolicy, Programme
 
 __all__ = [
+    "HEADER_FIELDS",
     "Inconsistency",
     "Scenario",
     "allocation_warnings",
@@ -31,6 +32,9 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------------
+
+#: scenario fields that name and describe it without changing a run
+HEADER_FIELDS = frozenset({"title", "description", "author", "references", "baseline"})
 
 
 class Scenario(Frozen):

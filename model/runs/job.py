@@ -23,8 +23,8 @@ from mfgplan.calibration.forecast import BaselineFit, fit_baseline
 from mfgplan.economy.economy import shares_no_programme_world
 from mfgplan.economy.instruments import SCALED_AMOUNTS
 from mfgplan.economy.record import ReplicateRecord
-from mfgplan.economy.replicate import simulate_replicate, simulate_worlds
-from mfgplan.inputs.parameters import Scenario
+from mfgplan.economy.replicate import simulate_worlds
+from mfgplan.inputs.parameters import HEADER_FIELDS, Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS, Programme
 from mfgplan.inputs.sample import ParameterSample, set_for_replicate
 from mfgplan.inputs.sectors import SECTORS
@@ -127,7 +127,7 @@ def run_replicate(
     counterfactual: Programme | None = None,
     parameters: ParameterSample | None = None,
     explicit: frozenset[str] = frozenset(),
-    references: dict[str, ReplicateRecord] | None = None,
+    references: WorldRecords | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one replicate: pick its parameter set, draw a baseline path, run the model, anchor.
 
@@ -140,42 +140,18 @@ def run_replicate(
     award counts and project counts are returned in the province's units: the model's
     divided by its sample fraction ``n_firms / province_firms``. See the module doc.
 
-    ``references`` keeps the records of the counterfactual worlds run for this replicate, keyed
-    by everything a record depends on, so that several jobs of the same replicate (the variants
-    of one scenario) run a shared counterfactual once; a record from it is the one a new run
-    would give, so results do not depend on it.
+    ``references`` keeps the records of the worlds run for this replicate (:class:`WorldRecords`,
+    keyed by everything a record depends on), so that several jobs of the same replicate (the
+    variants of one scenario) run their worlds together and a shared counterfactual once; a
+    record from it is the one a new run would give, so results do not depend on it.
     """
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
     others = reference_scenarios(scenario, counterfactual)
-    known = {} if references is None else references
-    # the counterfactual worlds still to run: with the scenario, as further programme worlds
-    # of its economy where they share its no-programme world, else in economies of their own
-    keys = [
-        None if other is None or other == scenario
-        else _reference_key(other, fit, root_seed, replicate, n_firms, province_firms)
-        for other in others
-    ]  # fmt: skip
-    pending = {
-        key: other
-        for key, other in zip(keys, others, strict=True)
-        if key is not None and key not in known
-    }
-    shared = {k: o for k, o in pending.items() if shares_no_programme_world(scenario, o)}
-    baseline, (record, *shared_records) = simulate_worlds(
-        [scenario, *shared.values()], fit, root_seed, replicate, n_firms,
-        province_firms=province_firms,
-    )  # fmt: skip
-    ran = dict(zip(shared, shared_records, strict=True))
-    for key, other in pending.items():
-        if key not in ran:
-            _, ran[key] = simulate_replicate(
-                other, fit, root_seed, replicate, n_firms, province_firms=province_firms
-            )
-    known.update(ran)
-    worlds: list[ReplicateRecord | None] = [
-        None if other is None else record if key is None else known[key]
-        for key, other in zip(keys, others, strict=True)
-    ]
+    known = WorldRecords() if references is None else references
+    economy = (fit, root_seed, replicate, n_firms, province_firms)
+    known.run([scenario, *(other for other in others if other is not None)], *economy)
+    baseline, record = known.baseline(*economy), known.record(scenario, *economy)
+    worlds = [None if other is None else known.record(other, *economy) for other in others]
     out = anchor(baseline, record, *worlds)
     per_model_unit = 1.0 / record.sample_fraction
     ledger = record.ledger
@@ -204,7 +180,7 @@ def run_replicate(
     return out
 
 
-def _reference_key(
+def world_key(
     scenario: Scenario,
     fit: BaselineFit,
     root_seed: int,
@@ -212,15 +188,87 @@ def _reference_key(
     n_firms: int,
     province_firms: int | None,
 ) -> str:
-    """What a counterfactual world's record depends on, as one string."""
+    """What a programme world's record depends on, as one string."""
     return (
         f"{fit.as_of}:{fit.horizon}:{root_seed}:{replicate}:{n_firms}:{province_firms}:"
         + scenario.model_dump_json(exclude=HEADER_FIELDS)
     )
 
 
-#: scenario fields that name and describe it without changing a run
-HEADER_FIELDS = frozenset({"title", "description", "author", "references", "baseline"})
+#: programme-world slots (firms x worlds) one economy may carry: 16 worlds of the plan's
+#: 9,226 firms, 8 of 500,000 (each world holds 13 arrays over its firms, about 100 bytes a firm)
+WORLD_SLOTS = 4_000_000
+
+
+class WorldRecords:
+    """The records of the programme worlds run for one replicate, and its baseline path.
+
+    :meth:`run` runs the worlds not yet known, those that share a no-programme world
+    (:func:`~mfgplan.economy.economy.shares_no_programme_world`) as the programme worlds of
+    one economy (:func:`~mfgplan.economy.replicate.simulate_worlds`), at most
+    :data:`WORLD_SLOTS` firm slots in one; each record is the one an economy of its own gives.
+    """
+
+    def __init__(self) -> None:
+        self.records: dict[str, ReplicateRecord] = {}
+        self.baselines: dict[str, dict[str, np.ndarray]] = {}
+
+    def clear(self) -> None:
+        """Forget every record (the next replicate begins)."""
+        self.records.clear()
+        self.baselines.clear()
+
+    def run(
+        self,
+        scenarios: Sequence[Scenario],
+        fit: BaselineFit,
+        root_seed: int,
+        replicate: int,
+        n_firms: int,
+        province_firms: int | None,
+    ) -> None:
+        """Run replicate ``replicate`` of the ``scenarios`` not yet known and keep their records."""
+        economy = (fit, root_seed, replicate, n_firms, province_firms)
+        pending: dict[str, Scenario] = {}
+        for scenario in scenarios:
+            key = world_key(scenario, *economy)
+            if key not in self.records:
+                pending.setdefault(key, scenario)
+        most = max(1, WORLD_SLOTS // max(n_firms, 1))
+        groups: list[list[tuple[str, Scenario]]] = []
+        for key, scenario in pending.items():
+            for group in groups:
+                if len(group) < most and shares_no_programme_world(group[0][1], scenario):
+                    group.append((key, scenario))
+                    break
+            else:
+                groups.append([(key, scenario)])
+        for group in groups:
+            baseline, records = simulate_worlds(
+                [scenario for _, scenario in group], fit, root_seed, replicate, n_firms,
+                province_firms=province_firms,
+            )  # fmt: skip
+            self.baselines[_baseline_key(*economy)] = baseline
+            self.records.update(zip((key for key, _ in group), records, strict=True))
+
+    def record(self, scenario: Scenario, *economy: object) -> ReplicateRecord:
+        """The record of ``scenario``'s world (run by :meth:`run` with the same ``economy``)."""
+        return self.records[world_key(scenario, *economy)]  # type: ignore[arg-type]
+
+    def baseline(self, *economy: object) -> dict[str, np.ndarray]:
+        """The replicate's baseline path (run by :meth:`run` with the same ``economy``)."""
+        return self.baselines[_baseline_key(*economy)]  # type: ignore[arg-type]
+
+
+def _baseline_key(
+    fit: BaselineFit,
+    root_seed: int,
+    replicate: int,
+    n_firms: int,
+    province_firms: int | None,
+) -> str:
+    """What a replicate's baseline path depends on (not the firms), as one string."""
+    return f"{fit.as_of}:{fit.horizon}:{root_seed}:{replicate}"
 
 
 #: populations from which a worker returns a replicate's memory before the next (firms)
@@ -254,9 +302,7 @@ def release_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
-def run_one(
-    job: EnsembleJob, replicate: int, references: dict[str, ReplicateRecord] | None = None
-) -> Outcome:
+def run_one(job: EnsembleJob, replicate: int, references: WorldRecords | None = None) -> Outcome:
     """Run one replicate; an exception becomes a :class:`~mfgplan.parallel.Failure`."""
     try:
         return run_replicate(
@@ -282,21 +328,50 @@ def run_batch(job: EnsembleJob, replicates: Sequence[int]) -> list[tuple[int, Ou
 def run_pairs(
     jobs: Sequence[EnsembleJob], pairs: Sequence[tuple[int, int]]
 ) -> list[tuple[int, int, Outcome]]:
-    """Run ``(job index, replicate)`` pairs, the jobs of a replicate sharing its counterfactual.
+    """Run ``(job index, replicate)`` pairs, the jobs of a replicate together.
 
     This is a task of :func:`mfgplan.parallel.map_tasks` (``jobs`` its shared object): the
-    variants of a scenario on the same replicates run their common counterfactual once per
-    replicate instead of once per variant.
+    variants of a scenario on the same replicate run as the programme worlds of one economy
+    with their common counterfactual, which runs once (:class:`WorldRecords`), instead of one
+    economy per variant and world.
     """
     out = []
-    references: dict[str, ReplicateRecord] = {}
+    known = WorldRecords()
     current = None
     for j, r in pairs:
         if r != current:
-            references.clear()
+            known.clear()
             current = r
-        out.append((int(j), int(r), run_one(jobs[j], int(r), references)))
+            _run_together([jobs[i] for i, q in pairs if q == r], r, known)
+        out.append((int(j), int(r), run_one(jobs[j], int(r), known)))
     return out
+
+
+def _run_together(jobs: Sequence[EnsembleJob], replicate: int, known: WorldRecords) -> None:
+    """Run every world the ``jobs`` need for ``replicate`` into ``known``, shared where they can.
+
+    Only a head start: a job whose worlds fail here runs them again in :func:`run_one`, which
+    reports its own failure.
+    """
+    by_economy: dict[tuple[int, int, int, int, int], list[Scenario]] = {}
+    fits: dict[tuple[int, int, int, int, int], BaselineFit] = {}
+    for job in jobs:
+        economy = (job.fit.as_of, job.fit.horizon, job.root_seed, job.n_firms, job.province_firms)
+        try:
+            scenario = replicate_scenario(job.scenario, replicate, job.parameters, job.explicit)
+            others = reference_scenarios(scenario, job.counterfactual)
+        except Exception:  # reported by the job's own run
+            continue
+        fits.setdefault(economy, job.fit)
+        by_economy.setdefault(economy, []).extend(
+            [scenario, *(other for other in others if other is not None)]
+        )
+    for economy, scenarios in by_economy.items():
+        _, _, root_seed, n_firms, province_firms = economy
+        try:
+            known.run(scenarios, fits[economy], root_seed, replicate, n_firms, province_firms)
+        except Exception:  # reported by the job's own run
+            continue
 
 
 def resolve_job(

@@ -22,26 +22,19 @@ def test_two_variants_run_their_counterfactual_once_and_agree_with_separate_runs
     ]
     calls = []
     economies = []
-    simulate = job_module.simulate_replicate
     simulate_worlds = job_module.simulate_worlds
 
-    def counting(scenario, *args, **kwargs):
-        calls.append(scenario.programme == resolved.counterfactual)
-        economies.append(1)
-        return simulate(scenario, *args, **kwargs)
-
-    def counting_worlds(scenarios, *args, **kwargs):
+    def counting(scenarios, *args, **kwargs):
         calls.extend(s.programme == resolved.counterfactual for s in scenarios)
         economies.append(len(scenarios))
         return simulate_worlds(scenarios, *args, **kwargs)
 
-    monkeypatch.setattr(job_module, "simulate_replicate", counting)
-    monkeypatch.setattr(job_module, "simulate_worlds", counting_worlds)
+    monkeypatch.setattr(job_module, "simulate_worlds", counting)
     shared = run_pairs(jobs, [(0, 3), (1, 3)])
-    # two scenario worlds and one counterfactual world (a title does not change a run); the
-    # counterfactual is a further programme world of the first variant's economy
-    assert sorted(calls) == [False, False, True]
-    assert economies == [2, 1]
+    # the same world twice (a title does not change a run) and the counterfactual once, as the
+    # two programme worlds of one economy
+    assert sorted(calls) == [False, True]
+    assert economies == [2]
     calls.clear()
     economies.clear()
     alone = [run_one(job, 3) for job in jobs]
@@ -51,3 +44,34 @@ def test_two_variants_run_their_counterfactual_once_and_agree_with_separate_runs
         assert set(a) == set(b)
         for name in a:
             np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_variants_run_as_the_programme_worlds_of_one_economy(monkeypatch):
+    # three allocations of the plan's money (the shipped variants) and their common
+    # counterfactual: one economy of four worlds per replicate, the results of separate runs
+    fit = fit_baseline(as_of=2015)
+    resolved = [
+        load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        for name in ("plan-2016", "retrofit-heavy", "demonstration-heavy")
+    ]
+    jobs = [
+        resolve_job(r.scenario, fit=fit, n_firms=300, seed=11, counterfactual=r.counterfactual)
+        for r in resolved
+    ]
+    economies = []
+    simulate_worlds = job_module.simulate_worlds
+
+    def counting(scenarios, *args, **kwargs):
+        economies.append(len(scenarios))
+        return simulate_worlds(scenarios, *args, **kwargs)
+
+    monkeypatch.setattr(job_module, "simulate_worlds", counting)
+    shared = run_pairs(jobs, [(j, r) for r in (1, 2) for j in range(3)])
+    assert economies == [4, 4]
+    economies.clear()
+    for j, r, a in shared:
+        b = run_one(jobs[j], r)
+        assert set(a) == set(b)
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name])
+    assert economies == [2] * 6
