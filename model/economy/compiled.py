@@ -44,6 +44,9 @@ class CommonDraws:
     arrival: np.ndarray | None = None
     #: the draws of the projects that arrive without the programme, ``[5, projects]``
     project_draws: np.ndarray | None = None
+    #: the lead world's valuation of its projects: which arrived only with its programme, and
+    #: their types, build times and no-programme values (:func:`kernels.value_projects`)
+    valuation: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
     #: the baseline world's R&D tax expenditure of the year so far [yuan]
     tax_baseline: float = 0.0
 
@@ -131,7 +134,7 @@ class CompiledFirmDynamics(FirmDynamics):
         the project book) are those of :class:`FirmDynamics`.
         """
         if self.leads:
-            self.common.project_draws = None
+            self.common.project_draws = self.common.valuation = None
         cand, only_actual = self.arrivals()
         if cand.size == 0:
             return
@@ -141,10 +144,8 @@ class CompiledFirmDynamics(FirmDynamics):
         u_type, z_size, u_adopt, u_apply, u_abandon = self.project_draws(only_actual)
         tau = float(self.spec.national_policy.corporate_income_tax_rate)
         life = int(b.project_life_years)
-        (
-            kind, ratio, investment, capital, gain, build, hurdle, va_actual, scale, annuity,
-            npv0_per_yuan, p0,
-        ) = kernels.value_projects(
+        lead = self.lead_valuation(only_actual)
+        kind, build, values, va_actual = kernels.value_projects(
             cand, only_actual, u_type, z_size, np.cumsum(b.project_type_shares),
             np.asarray(b.build_quarters, dtype=np.int64), f.va_base, f.uplift_capital,
             f.uplift_tfp, f.hurdle, b.capital_output_ratio, b.project_size_log_mean,
@@ -152,8 +153,11 @@ class CompiledFirmDynamics(FirmDynamics):
             self.population.median_va,
             rules.logit_scale(b.investment_elasticity, b.reference_adoption_probability),
             b.small_firm_responsiveness, b.cash_flow_per_va, tau, life, b.real_options_premium,
-            f.firm_id, *self.annuity_cache(),
+            f.firm_id, *self.annuity_cache(), *lead,
         )  # fmt: skip
+        if self.leads:
+            self.common.valuation = (only_actual, kind, build, values)
+        ratio, investment, capital, gain, hurdle, scale, annuity, npv0_per_yuan, p0 = values
         instrument, award, subsidy_share = province.offers(
             year, cand, kind, investment, hurdle, build, in_programme
         )
@@ -172,6 +176,24 @@ class CompiledFirmDynamics(FirmDynamics):
                 capacity, feasible0, adopt0, wants1, u_apply, u_abandon,
             ),
         )  # fmt: skip
+
+    def lead_valuation(
+        self, only_actual: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What :func:`kernels.value_projects` copies from the lead world's valuation.
+
+        For the lead world nothing (an empty index). A further world's projects that arrive
+        without the programme are the lead's in the same order: their rows in the lead's
+        valuation, and its types, build times and values.
+        """
+        valuation = None if self.leads else self.common.valuation
+        if valuation is None:
+            none = np.zeros(0, dtype=np.int64)
+            return none, np.zeros(0, dtype=np.int8), none, np.zeros((9, 0))
+        lead_only, kind, build, values = valuation
+        index = np.full(only_actual.size, -1, dtype=np.int64)
+        index[~only_actual] = np.flatnonzero(~lead_only)
+        return index, kind, build, values
 
     def annuity_cache(self) -> tuple[np.ndarray, np.ndarray]:
         """Each slot's annuity factors by project type and the firm they belong to.

@@ -311,10 +311,11 @@ def value_projects(
     firm_id: np.ndarray,
     annuity_cache: np.ndarray,
     cache_owner: np.ndarray,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-]:  # fmt: skip
+    lead_index: np.ndarray,
+    lead_kind: np.ndarray,
+    lead_build: np.ndarray,
+    lead_values: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Each arriving project's type, size and value without the programme (ODD 7.3).
 
     For candidate ``k`` (firm ``i``): the type is the first of the cumulative type shares above
@@ -335,31 +336,47 @@ def value_projects(
     valid while ``cache_owner`` of the slot is the firm's ``firm_id`` (a reused slot starts
     afresh); the cached number is the one :func:`_annuity` computes, so caching changes no bit.
 
+    A further programme world of the replicate (ODD 7.1) values the projects that arrive
+    without the programme exactly as the first world did (every input is no-programme state
+    and shared draws): candidate ``k`` with ``lead_index[k] >= 0`` copies its type, build time
+    and the no-programme values from the first world's candidate ``lead_index[k]``
+    (``lead_kind``, ``lead_build``, ``lead_values``, the first world's ``kind``, ``build`` and
+    ``values``); only its value added with this world's uplifts is its own. An empty
+    ``lead_index`` values every candidate.
+
     Returns
     -------
-    kind, ratio, investment, capital, gain, build, hurdle, va_actual, scale, annuity,
-    npv0_per_yuan, p0
-        By candidate: type code, I/K, I [yuan], K [yuan], log gain, quarters to build, the
-        hurdle [1/year], value added with the uplifts [yuan/year], logit scale, annuity
-        factor, NPV per yuan without the programme and the adoption probability.
+    kind, build, values, va_actual
+        By candidate: type code, quarters to build, the no-programme values ``[9, m]`` (rows:
+        I/K, I [yuan], K [yuan], log gain, the hurdle [1/year], logit scale, annuity factor,
+        NPV per yuan without the programme, the adoption probability) and value added with
+        the uplifts [yuan/year].
     """
     m = candidates.size
     kind = np.empty(m, dtype=np.int8)
-    ratio = np.empty(m)
-    investment = np.empty(m)
-    capital = np.empty(m)
-    gain = np.empty(m)
     build = np.empty(m, dtype=np.int64)
-    hurdle = np.empty(m)
+    values = np.empty((9, m))
+    ratio, investment, capital, gain = values[0], values[1], values[2], values[3]
+    hurdle, scale, annuity, npv0_per_yuan, p0 = (
+        values[4],
+        values[5],
+        values[6],
+        values[7],
+        values[8],
+    )
     va_actual = np.empty(m)
-    scale = np.empty(m)
-    annuity = np.empty(m)
-    npv0_per_yuan = np.empty(m)
-    p0 = np.empty(m)
     n_types = cumulative_type_shares.size
     total = cumulative_type_shares[n_types - 1]
     for k in range(m):
         i = candidates[k]
+        va_actual[k] = va_base[i] * math.exp(uplift_capital[i] + uplift_tfp[i])
+        j = lead_index[k] if lead_index.size else -1
+        if j >= 0:
+            kind[k] = lead_kind[j]
+            build[k] = lead_build[j]
+            for row in range(9):
+                values[row, k] = lead_values[row, j]
+            continue
         if only_actual[k]:
             code = 1  # ProjectType.INTELLIGENT
         else:
@@ -377,7 +394,6 @@ def value_projects(
         gain[k] = capital_elasticity * x + tfp * x
         build[k] = build_quarters[code]
         hurdle[k] = hurdle_rate[i]
-        va_actual[k] = va_base[i] * math.exp(uplift_capital[i] + uplift_tfp[i])
         size_rel = va_base[i] / median_va
         factor = size_rel ** (-small_firm_responsiveness) if size_rel < 1.0 else 1.0
         scale[k] = base_logit_scale * factor
@@ -393,10 +409,7 @@ def value_projects(
         )  # fmt: skip
         npv0_per_yuan[k] = npv / investment[k]
         p0[k] = _expit((npv0_per_yuan[k] - real_options_premium) / scale[k])
-    return (
-        kind, ratio, investment, capital, gain, build, hurdle, va_actual, scale, annuity,
-        npv0_per_yuan, p0,
-    )  # fmt: skip
+    return kind, build, values, va_actual
 
 
 @njit(cache=True)

@@ -140,6 +140,32 @@ def test_arrivals_by_hand():
     assert cand.tolist() == [0]
 
 
+#: no lead world's valuation to copy (the first programme world of a replicate)
+NO_LEAD = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64),
+           np.zeros((9, 0)))  # fmt: skip
+
+
+def test_a_further_world_copies_the_lead_valuation_and_values_its_own_projects():
+    # candidate 0 arrived without the programme: its type, build time and values are the lead
+    # world's row 1 (numbers no rule would give, so a copy is visible); its VA is this world's
+    # with its uplifts, 100 e^0.2; candidate 1 only this world's programme brought: valued
+    shares = np.cumsum([0.4, 0.3, 0.2, 0.1])
+    lead_values = np.arange(18, dtype=float).reshape(9, 2)
+    kind, build, values, va_actual = kernels.value_projects(
+        np.array([0, 1]), np.array([False, True]), np.array([0.1, 0.5]), np.array([0.0, 0.0]),
+        shares, np.array([2, 3, 4, 1]), np.array([100.0, 50.0]), np.array([0.1, 0.0]),
+        np.array([0.1, 0.0]), np.array([0.1, 0.1]), 2.0, math.log(0.2), 0.5, 0.3, 0.2, 50.0,
+        1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05, np.arange(2), np.full((2, 4), -1.0),
+        np.full(2, -1, dtype=np.int64), np.array([1, -1]), np.array([0, 3], dtype=np.int8),
+        np.array([2, 7]), lead_values,
+    )  # fmt: skip
+    assert kind.tolist() == [3, 1] and build.tolist() == [7, 3]
+    assert values[:, 0].tolist() == lead_values[:, 1].tolist()
+    assert va_actual[0] == pytest.approx(100.0 * math.exp(0.2), rel=1e-14)
+    # the induced project: intelligent equipment, I/K 0.2, K = 2 x 50, its own values
+    assert values[0, 1] == pytest.approx(0.2) and values[2, 1] == 100.0
+
+
 def test_project_values_by_hand_and_against_the_numpy_rules():
     # three candidates: u_type 0.1 (retrofit: below 0.4), 0.75 (capacity: 0.7 <= x < 0.9) and
     # one only the programme brought (intelligent equipment whatever its draw)
@@ -150,9 +176,10 @@ def test_project_values_by_hand_and_against_the_numpy_rules():
         np.array([0, 1, 2]), np.array([False, False, True]), np.array([0.1, 0.75, 0.95]),
         np.array([0.0, 1.0, -1.0]), shares, np.array([2, 3, 4, 1]), va, np.zeros(3),
         np.array([0.0, 0.1, 0.0]), np.array([0.10, 0.08, 0.12]), 2.0, math.log(0.2), 0.5, 0.3,
-        0.2, 200.0, 1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05, np.arange(3), *cache,
+        0.2, 200.0, 1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05, np.arange(3), *cache, *NO_LEAD,
     )  # fmt: skip
-    kind, ratio, investment, capital, gain, build, hurdle, va_actual, scale, annuity, npv, p0 = out
+    kind, build, values, va_actual = out
+    ratio, investment, capital, gain, hurdle, scale, annuity, npv, p0 = values
     assert kind.tolist() == [0, 2, 1] and build.tolist() == [2, 4, 3]
     assert ratio == pytest.approx([0.2, 0.2 * math.exp(0.5), 0.2 * math.exp(-0.5)], rel=1e-14)
     assert capital.tolist() == [200.0, 800.0, 100.0]
@@ -171,10 +198,10 @@ def test_project_values_by_hand_and_against_the_numpy_rules():
         np.array([0]), np.array([False]), np.array([0.1]), np.array([0.0]), shares,
         np.array([2, 3, 4, 1]), va, np.zeros(3), np.zeros(3), np.array([0.2, 0.08, 0.12]), 2.0,
         math.log(0.2), 0.5, 0.3, 0.2, 200.0, 1.0 / 3.0, 0.5, 0.5, 0.25, 10, 0.05,
-        np.array([7, 1, 2]), *cache,
+        np.array([7, 1, 2]), *cache, *NO_LEAD,
     )  # fmt: skip
     v = 1.2**-0.25  # the new firm's hurdle 0.2
-    assert again[9][0] == pytest.approx(sum(0.25 * v**q for q in range(3, 43)), rel=1e-12)
+    assert again[2][6, 0] == pytest.approx(sum(0.25 * v**q for q in range(3, 43)), rel=1e-12)
     assert cache[1][0] == 7 and cache[0][0, 1:].tolist() == [-1.0, -1.0, -1.0]
     expected = rules.project_npv(va, investment, gain, 0.5, 0.25, hurdle, build, 10) / investment
     np.testing.assert_allclose(npv, expected, rtol=1e-12)
