@@ -17,7 +17,13 @@ the ensemble: failures are data.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import multiprocessing.forkserver
+import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -92,6 +98,36 @@ _WORKER_SHARED: tuple[Any, ...] = ()
 def _init_worker(shared: tuple[Any, ...]) -> None:
     global _WORKER_SHARED
     _WORKER_SHARED = shared
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """Have this worker end when the run's main process does, however it ends (Linux only).
+
+    A worker is a child of the forkserver, which ends when no process holds its "alive" pipe
+    any more; every worker gets a copy of that pipe from the main process, so the forkserver
+    would outlive the main process as long as its workers do, and they would go on computing
+    replicates nobody will save. So the worker drops its copy (it starts no processes of its
+    own) and asks the kernel for SIGTERM when its parent, the forkserver, ends.
+    """
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name, use_errno=True) if name else None
+    except OSError:
+        return
+    if libc is not None and hasattr(libc, "prctl"):
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+#: prctl option: the signal a process gets when its parent ends (linux/prctl.h)
+_PR_SET_PDEATHSIG = 1
 
 
 def _worker_task(function: Callable[[Any, Any], Any], index: int, payload: Any) -> Any:
@@ -113,15 +149,28 @@ def _local(
     ) as pool:
         pending: dict[Future[Any], int] = {}
         queue = list(enumerate(tasks))
-        # keep at most two tasks per worker in flight, so an interrupt loses little work
-        while queue or pending:
-            while queue and len(pending) < 2 * workers:
-                number, (index, payload) = queue.pop(0)
-                pending[pool.submit(_worker_task, function, index, payload)] = number
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                number = pending.pop(future)
-                yield number, future.result()
+        try:
+            # keep at most two tasks per worker in flight, so an interrupt loses little work
+            while queue or pending:
+                while queue and len(pending) < 2 * workers:
+                    number, (index, payload) = queue.pop(0)
+                    pending[pool.submit(_worker_task, function, index, payload)] = number
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    number = pending.pop(future)
+                    yield number, future.result()
+        except BaseException:
+            # interrupted (Ctrl-C, SIGTERM) or abandoned: stop the workers now rather than
+            # wait for the replicates in flight, which nobody will save
+            _stop_workers(pool)
+            raise
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes and cancel what has not started."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 # -- dask.distributed ---------------------------------------------------------------------------

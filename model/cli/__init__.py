@@ -15,8 +15,11 @@ or written, never a traceback; 3 done, but some replicates failed (listed in the
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from mfgplan.cli import calibration, evidence, planning, runs
 from mfgplan.cli.console import EXIT_PARTIAL
@@ -72,11 +75,27 @@ def _completion(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends a command as Ctrl-C does: the workers stop, the partial folder is kept."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mfgplan`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     args.argv = argv
+    if threading.current_thread() is not threading.main_thread():
+        return _run(args)  # only the main thread may handle signals
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Call the command's handler; each kind of failure becomes its exit code and one line."""
     try:
         return args.handler(args)
     except InputError as err:
