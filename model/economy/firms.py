@@ -19,6 +19,8 @@ and the first table's arrays for everything else.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 __all__ = ["FIELDS", "WORLD_FIELDS", "FirmTable", "ProgrammeWorldTable", "ProjectType"]
@@ -105,8 +107,10 @@ class FirmTable:
             setattr(self, name, np.zeros(self.capacity, dtype=dtype))
         self.high_water = 0
         self.next_id = 0
-        #: further programme worlds on this table's no-programme state
-        self.worlds: list[ProgrammeWorldTable] = []
+        #: further programme worlds on this table's no-programme state (weak references: a
+        #: world's table holds this one, and a cycle of firm arrays would wait for the
+        #: cyclic garbage collector after the replicate)
+        self.worlds: list[weakref.ref[ProgrammeWorldTable]] = []
 
     # type hints for the dynamic attributes
     alive: np.ndarray
@@ -130,7 +134,7 @@ class FirmTable:
             new[: self.capacity] = old
             setattr(self, name, new)
         self.capacity = new_cap
-        for world in self.worlds:
+        for world in self.live_worlds():
             world.grow(new_cap)
 
     def allocate(self, n: int) -> np.ndarray:
@@ -162,15 +166,19 @@ class FirmTable:
         field from this table.
         """
         world = ProgrammeWorldTable(self)
-        self.worlds.append(world)
+        self.worlds.append(weakref.ref(world))
         return world
+
+    def live_worlds(self) -> list[ProgrammeWorldTable]:
+        """The further programme worlds' tables still in use."""
+        return [world for ref in self.worlds if (world := ref()) is not None]
 
     def sync_worlds(self, slots: np.ndarray) -> None:
         """Copy the :data:`WORLD_FIELDS` of ``slots`` (new firms) to the further worlds.
 
         An entrant starts alike in every world (the programme has not touched it yet).
         """
-        for world in self.worlds:
+        for world in self.live_worlds():
             for name in WORLD_FIELDS:
                 getattr(world, name)[slots] = getattr(self, name)[slots]
 

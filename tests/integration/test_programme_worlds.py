@@ -11,6 +11,8 @@ the population's growth beyond the first table's capacity matter.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from dataclasses import fields
 from pathlib import Path
 
@@ -199,3 +201,24 @@ def test_a_world_table_shares_the_no_programme_fields_and_owns_the_rest() -> Non
     assert world.n_alive == 6
     with pytest.raises(TypeError):
         world.allocate(1)
+
+
+def test_a_finished_economy_frees_its_firms_without_the_cycle_collector() -> None:
+    # the firm tables of every world go when the replicate does: a reference cycle between the
+    # tables kept 8 to 18 replicates' firms alive in a worker (its memory grew 363 -> 486 MB
+    # over 40 replicates of the plan) until Python's oldest generation was collected
+    plan = scenario("plan-2016")
+    gc.collect()
+    gc.disable()
+    try:
+        model = ManufacturingEconomy(
+            plan, flat_baseline(), np.random.SeedSequence(2), 300,
+            worlds=[with_programme(plan, "pre-plan")],
+        )  # fmt: skip
+        model.run()
+        tables = [weakref.ref(model.firms), weakref.ref(model.worlds[1].dynamics.firms)]
+        model.release()
+        del model
+        assert [table() for table in tables] == [None, None]
+    finally:
+        gc.enable()
