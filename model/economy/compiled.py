@@ -28,6 +28,8 @@ import numpy as np
 
 from mfgplan.economy import kernels, rules
 from mfgplan.economy.firm_dynamics import N_CITIES, FirmDynamics, Proposals
+from mfgplan.economy.programme import ProvincialProgramme
+from mfgplan.economy.shared import Shared
 
 __all__ = ["CommonDraws", "CompiledFirmDynamics"]
 
@@ -57,8 +59,8 @@ class CompiledFirmDynamics(FirmDynamics):
     #: can carry further programme worlds of a replicate (:meth:`follow`)
     shares_worlds = True
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, shared: Shared, province: ProvincialProgramme) -> None:
+        super().__init__(shared, province)
         #: the no-programme draws of the quarter, shared with further worlds
         self.common = CommonDraws()
         #: whether these dynamics draw and advance the no-programme world

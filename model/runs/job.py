@@ -195,9 +195,11 @@ def world_key(
     )
 
 
-#: programme-world slots (firms x worlds) one economy may carry: 16 worlds of the plan's
-#: 9,226 firms, 8 of 500,000 (each world holds 13 arrays over its firms, about 100 bytes a firm)
-WORLD_SLOTS = 4_000_000
+#: base-year firms x programme worlds one economy may carry: any frontier of the plan's 9,226
+#: firms (216 worlds), 4 worlds of 500,000 firms, 2 of 1,000,000. A further world holds 13
+#: arrays over the firm slots (about 100 bytes a firm) and the population grows to about 2.4
+#: times its base-year size by 2025: about 0.5 GB of worlds a worker at the cap
+WORLD_SLOTS = 2_000_000
 
 
 class WorldRecords:

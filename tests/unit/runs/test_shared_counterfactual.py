@@ -75,3 +75,33 @@ def test_variants_run_as_the_programme_worlds_of_one_economy(monkeypatch):
         for name in a:
             np.testing.assert_array_equal(a[name], b[name])
     assert economies == [2] * 6
+
+
+def test_an_economy_carries_at_most_its_share_of_world_slots(monkeypatch):
+    # 600 slots of 300 firms: two worlds an economy, so four worlds take two economies
+    fit = fit_baseline(as_of=2015)
+    resolved = [
+        load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        for name in ("plan-2016", "retrofit-heavy", "demonstration-heavy")
+    ]
+    jobs = [
+        resolve_job(r.scenario, fit=fit, n_firms=300, seed=11, counterfactual=r.counterfactual)
+        for r in resolved
+    ]
+    economies = []
+    simulate_worlds = job_module.simulate_worlds
+
+    def counting(scenarios, *args, **kwargs):
+        economies.append(len(scenarios))
+        return simulate_worlds(scenarios, *args, **kwargs)
+
+    monkeypatch.setattr(job_module, "simulate_worlds", counting)
+    monkeypatch.setattr(job_module, "WORLD_SLOTS", 600)
+    capped = run_pairs(jobs, [(j, 1) for j in range(3)])
+    assert economies == [2, 2]
+    monkeypatch.setattr(job_module, "WORLD_SLOTS", 2_000_000)
+    for (_, _, a), (_, _, b) in zip(
+        capped, run_pairs(jobs, [(j, 1) for j in range(3)]), strict=True
+    ):
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name])
