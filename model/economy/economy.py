@@ -178,8 +178,9 @@ class ManufacturingEconomy(mesa.Model):
             raise ValueError(f"{firm_dynamics.__name__} cannot carry further programme worlds")
         self.streams = spawn_streams(seed)
         # the programme worlds' streams as spawned, before the first world draws from them
-        pristine = {name: copy.deepcopy(self.streams[name]) for name in WORLD_STREAMS}
-        pristine = pristine if worlds else {}
+        pristine = (
+            {name: copy.deepcopy(self.streams[name]) for name in WORLD_STREAMS} if worlds else {}
+        )
         super().__init__(rng=self.streams["mesa"])
         self.spec = scenario
         self.behaviour = scenario.behaviour
