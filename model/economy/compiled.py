@@ -268,38 +268,21 @@ class CompiledFirmDynamics(FirmDynamics):
         self.cell_firm_count = counts.reshape(self.cell_firm_count.shape)
         return cand, only_actual
 
-    def project_draws(self, only_actual: np.ndarray) -> np.ndarray:
-        """Each arriving project's draws, as :meth:`FirmDynamics.project_draws`.
+    def no_programme_project_draws(self, k: int) -> np.ndarray:
+        """The draws of the ``k`` projects that arrive without the programme (``[5, k]``).
 
-        The lead world draws those of the projects that arrive without the programme and
-        leaves them in :attr:`common`; a further world takes them from there and draws only
-        the projects its programme brings, from its own ``induced`` stream.
+        The lead world draws them (:meth:`FirmDynamics.no_programme_project_draws`) and leaves
+        them in :attr:`common`; a further world takes them from there.
         """
-        m = only_actual.size
-        draws = np.empty((5, m))
-        base = ~only_actual
-        k = int(base.sum())
         if self.leads:
-            block = np.empty((5, k))
-            if k:
-                block[0] = self.streams["arrival"].random(k)
-                block[1] = self.streams["arrival"].standard_normal(k)
-                block[2:] = self.streams["decision"].random((3, k))
-            self.common.project_draws = block
-        else:
-            block = self.common.project_draws
-            if block is None:
-                block = np.empty((5, 0))
-            if block.shape[1] != k:
-                raise RuntimeError(
-                    f"a programme world has {k} projects without the programme, its lead "
-                    f"{block.shape[1]}: the worlds do not share one no-programme world"
-                )
-        draws[:, base] = block
-        k = m - k
-        if k:
-            induced = self.streams["induced"]
-            draws[0, only_actual] = induced.random(k)
-            draws[1, only_actual] = induced.standard_normal(k)
-            draws[2:, only_actual] = induced.random((3, k))
-        return draws
+            block = self.common.project_draws = super().no_programme_project_draws(k)
+            return block
+        block = self.common.project_draws
+        if block is None:
+            block = np.empty((5, 0))
+        if block.shape[1] != k:
+            raise RuntimeError(
+                f"a programme world has {k} projects without the programme, its lead "
+                f"{block.shape[1]}: the worlds do not share one no-programme world"
+            )
+        return block

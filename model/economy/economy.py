@@ -306,14 +306,15 @@ class ManufacturingEconomy(mesa.Model):
                 )
 
     def demography(self, year: int) -> None:
-        """The year's exits and entry (ODD 7.7): once, for every programme world.
+        """Exit (size-dependent hazard) and entry (Poisson) of above-scale firms (ODD 7.7).
 
-        The first world's dynamics find the exits; every world closes its exiting firms'
-        projects and its cohorts' exits; the entrants join once and start alike everywhere.
+        Run once a year, at the end of Q4: the above-scale register is revised annually (a
+        firm enters when its annual revenue passes 20 M yuan, leaves when it falls below or
+        closes). Both depend only on no-programme state, so the population is the same in every
+        scenario of a replicate: the first world's dynamics find the exits, every programme
+        world closes its exiting firms' projects and its cohorts' exits, and the entrants join
+        once and start alike in every world.
         """
-        if len(self.worlds) == 1:
-            self.dynamics.demography(year)
-            return
         leaving, median = self.dynamics.exiting()
         for world in self.worlds:
             world.dynamics.exit_firms(leaving, year)

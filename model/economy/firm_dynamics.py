@@ -9,11 +9,13 @@ enters (offers, financing, lapses of awards) the phases ask the province
 **The seam.** An economy is built with a firm-dynamics class
 (``ManufacturingEconomy(..., firm_dynamics=FirmDynamics)``): a subclass may render the phases
 :meth:`~FirmDynamics.produce`, :meth:`~FirmDynamics.research`,
-:meth:`~FirmDynamics.invest` and :meth:`~FirmDynamics.demography` its own way (the compiled
+:meth:`~FirmDynamics.invest` and :meth:`~FirmDynamics.exiting` its own way (the compiled
 rendering, :class:`~mfgplan.economy.compiled.CompiledFirmDynamics`, does) and reuse the
 shared steps :meth:`~FirmDynamics.count_cell_firms`, :meth:`~FirmDynamics.project_draws`,
-:meth:`~FirmDynamics.settle_projects`, :meth:`~FirmDynamics.exit_firms` and
-:meth:`~FirmDynamics.enter`. A rendering must draw the same streams in the same order to give
+:meth:`~FirmDynamics.settle_projects`, :meth:`~FirmDynamics.exit_firms`,
+:meth:`~FirmDynamics.exit_cohorts` and :meth:`~FirmDynamics.enter` (the economy's
+:meth:`~mfgplan.economy.economy.ManufacturingEconomy.demography` calls the exit and entry
+steps in their order). A rendering must draw the same streams in the same order to give
 the same results.
 """
 
@@ -424,22 +426,30 @@ class FirmDynamics:
 
         Both worlds share them; projects in slot order.
 
-        Projects that arrive without the programme draw from the arrival and decision streams,
-        so their draws are the same in every scenario (common random numbers); projects only
-        the programme brings draw from the ``induced`` stream.
+        Projects that arrive without the programme draw from the arrival and decision streams
+        (:meth:`no_programme_project_draws`), so their draws are the same in every scenario
+        (common random numbers); projects only the programme brings draw from the ``induced``
+        stream.
         """
-        m = only_actual.size
-        draws = np.empty((5, m))
-        for rows, streams in (
-            (~only_actual, (self.streams["arrival"], self.streams["decision"])),
-            (only_actual, (self.streams["induced"], self.streams["induced"])),
-        ):
-            k = int(rows.sum())
-            if k:
-                draws[0, rows] = streams[0].random(k)
-                draws[1, rows] = streams[0].standard_normal(k)
-                draws[2:, rows] = streams[1].random((3, k))
+        draws = np.empty((5, only_actual.size))
+        base = ~only_actual
+        draws[:, base] = self.no_programme_project_draws(int(base.sum()))
+        k = int(only_actual.sum())
+        if k:
+            induced = self.streams["induced"]
+            draws[0, only_actual] = induced.random(k)
+            draws[1, only_actual] = induced.standard_normal(k)
+            draws[2:, only_actual] = induced.random((3, k))
         return draws
+
+    def no_programme_project_draws(self, k: int) -> np.ndarray:
+        """The draws ``[5, k]`` of the ``k`` projects that arrive without the programme."""
+        block = np.empty((5, k))
+        if k:
+            block[0] = self.streams["arrival"].random(k)
+            block[1] = self.streams["arrival"].standard_normal(k)
+            block[2:] = self.streams["decision"].random((3, k))
+        return block
 
     def settle_projects(self, year: int, t: int, in_programme: bool, p: Proposals) -> None:
         """Finance the projects that want it and record the projects adopted in either world.
@@ -523,19 +533,6 @@ class FirmDynamics:
             np.clip(arr, 0.0, 1.0, out=arr)
 
     # -- entry and exit --------------------------------------------------------------------------
-
-    def demography(self, year: int) -> None:
-        """Exit (size-dependent hazard) and entry (Poisson) of above-scale firms (ODD 7.7).
-
-        Run once a year, at the end of Q4: the above-scale register is revised annually (a
-        firm enters when its annual revenue passes 20 M yuan, leaves when it falls below or
-        closes). Both depend only on no-programme state, so the population is the same in every
-        scenario of a replicate.
-        """
-        leaving, median = self.exiting()
-        self.exit_firms(leaving, year)
-        self.exit_cohorts(median)
-        self.enter()
 
     def exiting(self) -> tuple[np.ndarray, float]:
         """Live firms leaving the register this year, and the median live firm's VA [yuan].
