@@ -30,7 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Failure", "SchedulerError", "batches", "connect", "map_tasks"]
+__all__ = ["Failure", "SchedulerError", "batches", "c_library", "connect", "map_tasks"]
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,19 @@ def _end_with_parent() -> None:
     if alive is not None:
         os.close(alive)
         server._forkserver_alive_fd = None  # type: ignore[union-attr]
-    if not sys.platform.startswith("linux"):
-        return
+    libc = c_library("prctl") if sys.platform.startswith("linux") else None
+    if libc is not None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def c_library(symbol: str) -> ctypes.CDLL | None:
+    """The C library if it has ``symbol`` (``prctl``, glibc's ``malloc_trim``), else None."""
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name, use_errno=True) if name else None
+        libc = ctypes.CDLL(name) if name else None
     except OSError:
-        return
-    if libc is not None and hasattr(libc, "prctl"):
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        return None
+    return libc if libc is not None and hasattr(libc, symbol) else None
 
 
 #: prctl option: the signal a process gets when its parent ends (linux/prctl.h)

@@ -11,11 +11,10 @@ is the function the workers run.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,7 +27,7 @@ from mfgplan.inputs.parameters import HEADER_FIELDS, Scenario
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS, Programme
 from mfgplan.inputs.sample import ParameterSample, set_for_replicate
 from mfgplan.inputs.sectors import SECTORS
-from mfgplan.parallel import Failure
+from mfgplan.parallel import Failure, c_library
 from mfgplan.runs.anchoring import anchor
 
 __all__ = [
@@ -148,10 +147,10 @@ def run_replicate(
     scenario = replicate_scenario(scenario, replicate, parameters, explicit)
     others = reference_scenarios(scenario, counterfactual)
     known = WorldRecords() if references is None else references
-    economy = (fit, root_seed, replicate, n_firms, province_firms)
-    known.run([scenario, *(other for other in others if other is not None)], *economy)
-    baseline, record = known.baseline(*economy), known.record(scenario, *economy)
-    worlds = [None if other is None else known.record(other, *economy) for other in others]
+    economy = ReplicateEconomy(fit, root_seed, replicate, n_firms, province_firms)
+    known.run([scenario, *(other for other in others if other is not None)], economy)
+    baseline, record = known.baseline(economy), known.record(scenario, economy)
+    worlds = [None if other is None else known.record(other, economy) for other in others]
     out = anchor(baseline, record, *worlds)
     per_model_unit = 1.0 / record.sample_fraction
     ledger = record.ledger
@@ -180,19 +179,28 @@ def run_replicate(
     return out
 
 
-def world_key(
-    scenario: Scenario,
-    fit: BaselineFit,
-    root_seed: int,
-    replicate: int,
-    n_firms: int,
-    province_firms: int | None,
-) -> str:
-    """What a programme world's record depends on, as one string."""
-    return (
-        f"{fit.as_of}:{fit.horizon}:{root_seed}:{replicate}:{n_firms}:{province_firms}:"
-        + scenario.model_dump_json(exclude=HEADER_FIELDS)
-    )
+class ReplicateEconomy(NamedTuple):
+    """What an economy of one replicate is built on besides its scenarios."""
+
+    fit: BaselineFit
+    root_seed: int
+    replicate: int
+    n_firms: int
+    province_firms: int | None
+
+    @property
+    def baseline_key(self) -> str:
+        """What the replicate's baseline path depends on (not the firms), as one string."""
+        return f"{self.fit.as_of}:{self.fit.horizon}:{self.root_seed}:{self.replicate}"
+
+    @property
+    def key(self) -> str:
+        """What the economy depends on besides its scenarios, as one string."""
+        return f"{self.baseline_key}:{self.n_firms}:{self.province_firms}"
+
+    def world_key(self, scenario: Scenario) -> str:
+        """What the record of ``scenario``'s programme world depends on, as one string."""
+        return f"{self.key}:" + scenario.model_dump_json(exclude=HEADER_FIELDS)
 
 
 #: base-year firms x programme worlds one economy may carry: any frontier of the plan's 9,226
@@ -220,23 +228,14 @@ class WorldRecords:
         self.records.clear()
         self.baselines.clear()
 
-    def run(
-        self,
-        scenarios: Sequence[Scenario],
-        fit: BaselineFit,
-        root_seed: int,
-        replicate: int,
-        n_firms: int,
-        province_firms: int | None,
-    ) -> None:
-        """Run replicate ``replicate`` of the ``scenarios`` not yet known and keep their records."""
-        economy = (fit, root_seed, replicate, n_firms, province_firms)
+    def run(self, scenarios: Sequence[Scenario], economy: ReplicateEconomy) -> None:
+        """Run the ``scenarios`` not yet known in ``economy`` and keep their records."""
         pending: dict[str, Scenario] = {}
         for scenario in scenarios:
-            key = world_key(scenario, *economy)
+            key = economy.world_key(scenario)
             if key not in self.records:
                 pending.setdefault(key, scenario)
-        most = max(1, WORLD_SLOTS // max(n_firms, 1))
+        most = max(1, WORLD_SLOTS // max(economy.n_firms, 1))
         groups: list[list[tuple[str, Scenario]]] = []
         for key, scenario in pending.items():
             for group in groups:
@@ -247,57 +246,39 @@ class WorldRecords:
                 groups.append([(key, scenario)])
         for group in groups:
             baseline, records = simulate_worlds(
-                [scenario for _, scenario in group], fit, root_seed, replicate, n_firms,
-                province_firms=province_firms,
+                [scenario for _, scenario in group], economy.fit, economy.root_seed,
+                economy.replicate, economy.n_firms, province_firms=economy.province_firms,
             )  # fmt: skip
-            self.baselines[_baseline_key(*economy)] = baseline
+            self.baselines[economy.baseline_key] = baseline
             self.records.update(zip((key for key, _ in group), records, strict=True))
 
-    def record(self, scenario: Scenario, *economy: object) -> ReplicateRecord:
-        """The record of ``scenario``'s world (run by :meth:`run` with the same ``economy``)."""
-        return self.records[world_key(scenario, *economy)]  # type: ignore[arg-type]
+    def record(self, scenario: Scenario, economy: ReplicateEconomy) -> ReplicateRecord:
+        """The record of ``scenario``'s world (run by :meth:`run` in ``economy``)."""
+        return self.records[economy.world_key(scenario)]
 
-    def baseline(self, *economy: object) -> dict[str, np.ndarray]:
-        """The replicate's baseline path (run by :meth:`run` with the same ``economy``)."""
-        return self.baselines[_baseline_key(*economy)]  # type: ignore[arg-type]
-
-
-def _baseline_key(
-    fit: BaselineFit,
-    root_seed: int,
-    replicate: int,
-    n_firms: int,
-    province_firms: int | None,
-) -> str:
-    """What a replicate's baseline path depends on (not the firms), as one string."""
-    return f"{fit.as_of}:{fit.horizon}:{root_seed}:{replicate}"
+    def baseline(self, economy: ReplicateEconomy) -> dict[str, np.ndarray]:
+        """The replicate's baseline path (run by :meth:`run` in ``economy``)."""
+        return self.baselines[economy.baseline_key]
 
 
 #: populations from which a worker returns a replicate's memory before the next (firms)
 LARGE_POPULATION = 100_000
 
 
-def _libc() -> ctypes.CDLL | None:
-    """The C library if it is glibc (it has ``malloc_trim``), else None."""
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-_LIBC = _libc()
+#: the C library if it is glibc (it has ``malloc_trim``), else None
+_LIBC = c_library("malloc_trim")
 
 
 def release_memory() -> None:
     """Collect a finished replicate's cyclic garbage and hand freed heap back to the system.
 
-    A replicate's firm and project arrays sit in reference cycles until Python's oldest
-    generation is collected, which large NumPy arrays (one object each) do not hasten; with
-    500,000 firms a worker's memory grew by about 30 MB a replicate (0.50 to 0.69 GB over six),
-    with this it stays at 0.31 GB. ``gc.collect`` costs about 0.1 s, so it runs only for large
-    populations (:data:`LARGE_POPULATION`).
+    Before 0.6.0 a replicate's firm and project arrays sat in reference cycles until Python's
+    oldest generation was collected, which large NumPy arrays (one object each) do not hasten;
+    with 500,000 firms a worker's memory grew by about 30 MB a replicate (0.50 to 0.69 GB over
+    six), with this it stayed at 0.31 GB. A replicate of the plan now leaves nothing for the
+    collector (measured with it off), so the collect is a guard; the trim returns freed heap.
+    ``gc.collect`` costs about 0.1 s, so it runs only for large populations
+    (:data:`LARGE_POPULATION`).
     """
     gc.collect()
     if _LIBC is not None:
@@ -355,23 +336,22 @@ def _run_together(jobs: Sequence[EnsembleJob], replicate: int, known: WorldRecor
     Only a head start: a job whose worlds fail here runs them again in :func:`run_one`, which
     reports its own failure.
     """
-    by_economy: dict[tuple[int, int, int, int, int], list[Scenario]] = {}
-    fits: dict[tuple[int, int, int, int, int], BaselineFit] = {}
+    by_economy: dict[str, tuple[ReplicateEconomy, list[Scenario]]] = {}
     for job in jobs:
-        economy = (job.fit.as_of, job.fit.horizon, job.root_seed, job.n_firms, job.province_firms)
+        economy = ReplicateEconomy(
+            job.fit, job.root_seed, replicate, job.n_firms, job.province_firms
+        )
         try:
             scenario = replicate_scenario(job.scenario, replicate, job.parameters, job.explicit)
             others = reference_scenarios(scenario, job.counterfactual)
         except Exception:  # reported by the job's own run
             continue
-        fits.setdefault(economy, job.fit)
-        by_economy.setdefault(economy, []).extend(
+        by_economy.setdefault(economy.key, (economy, []))[1].extend(
             [scenario, *(other for other in others if other is not None)]
         )
-    for economy, scenarios in by_economy.items():
-        _, _, root_seed, n_firms, province_firms = economy
+    for economy, scenarios in by_economy.values():
         try:
-            known.run(scenarios, fits[economy], root_seed, replicate, n_firms, province_firms)
+            known.run(scenarios, economy)
         except Exception:  # reported by the job's own run
             continue
 
