@@ -22,6 +22,22 @@ ROOT = Path(__file__).resolve().parents[1]
 YEARS = np.arange(2015, 2026)
 
 
+def strict_rules(scenario: Scenario) -> Scenario:
+    """``scenario`` with every call by city quota, strict prefixes, 30% paid up front and
+    uncommitted money pooled over the instruments (every rule but the shipped defaults)."""
+    ins = scenario.programme.instruments
+    changed = {
+        name: rule.model_copy(
+            update={"selection": "city_quota", "rationing": "strict_prefix", "upfront_share": 0.3}
+        )
+        for name, rule in ins
+    }
+    programme = scenario.programme.model_copy(
+        update={"instruments": ins.model_copy(update=changed), "carryover": "roll_pool"}
+    )
+    return scenario.model_copy(update={"programme": programme})
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Floating-point errors raise for the whole session (in this process), underflow aside."""
     np.seterr(all="raise")

@@ -24,7 +24,7 @@ from mfgplan.economy.firm_dynamics import FirmDynamics
 from mfgplan.economy.firms import WORLD_FIELDS, FirmTable
 from mfgplan.economy.record import ReplicateRecord
 from mfgplan.inputs.scenario import load_scenario
-from tests.conftest import flat_baseline
+from tests.conftest import flat_baseline, strict_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,21 +41,6 @@ def scenario(name: str, **behaviour: float) -> object:
 def with_programme(base: object, name: str) -> object:
     """``base`` with the programme of scenario ``name`` (as a counterfactual is built)."""
     return base.model_copy(update={"programme": scenario(name).programme})
-
-
-def strict_rules(base: object) -> object:
-    """Every call by city quota, strict prefixes, 30% up front, money pooled."""
-    ins = base.programme.instruments
-    changed = {
-        name: rule.model_copy(
-            update={"selection": "city_quota", "rationing": "strict_prefix", "upfront_share": 0.3}
-        )
-        for name, rule in ins
-    }
-    programme = base.programme.model_copy(
-        update={"instruments": ins.model_copy(update=changed), "carryover": "roll_pool"}
-    )
-    return base.model_copy(update={"programme": programme})
 
 
 def tax_change(base: object) -> object:

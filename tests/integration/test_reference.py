@@ -27,7 +27,7 @@ from benchmarks.classic.economy import ClassicEconomy
 from mfgplan.economy.economy import ManufacturingEconomy
 from mfgplan.inputs.programme import GRANT_INSTRUMENTS
 from mfgplan.inputs.scenario import load_scenario
-from tests.conftest import flat_baseline
+from tests.conftest import flat_baseline, strict_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTS = ("firms_baseline", "awards", "additional_projects", "deadweight_projects")
@@ -47,18 +47,7 @@ def plan(**behaviour: float) -> object:
 def rules_variant() -> object:
     """The demonstration-heavy scenario with every call by city quota, strict prefixes,
     30% paid up front and uncommitted money pooled over the instruments."""
-    scenario = load_scenario(ROOT / "scenarios" / "demonstration-heavy.yaml").scenario
-    ins = scenario.programme.instruments
-    changed = {
-        name: rule.model_copy(
-            update={"selection": "city_quota", "rationing": "strict_prefix", "upfront_share": 0.3}
-        )
-        for name, rule in ins
-    }
-    programme = scenario.programme.model_copy(
-        update={"instruments": ins.model_copy(update=changed), "carryover": "roll_pool"}
-    )
-    return scenario.model_copy(update={"programme": programme})
+    return strict_rules(load_scenario(ROOT / "scenarios" / "demonstration-heavy.yaml").scenario)
 
 
 def both(scenario: object, seed: int, n: int, province: int | None = None):

@@ -16,10 +16,12 @@ from mfgplan.economy.replicate import replicate_seed
 from tests.conftest import flat_baseline
 
 
-def test_production_and_routine_investment_by_hand():
-    # slot 0: g = (0.06 + 0.04) / 4 = 0.025 a quarter; sd 0.2 and shock +1 give
-    # exp(0.025 + 0.1 - 0.5 x 0.1^2) = exp(0.12); routine investment (0.02 + 0.025) x 2.5 x Y0
-    # slot 1: g = (0.06 - 0.2) / 4 = -0.035 < -delta, so it replaces nothing (rate 0)
+def produce_quarter(advance_baseline: bool) -> tuple[np.ndarray, ...]:
+    """Two slots through one new-year quarter of :func:`kernels.produce_and_reinvest`.
+
+    Returns va, pending_capital, uplift_capital, pending_tfp, uplift_tfp, cnc, cnc_base,
+    routine, extra after the quarter (before it: the literals below).
+    """
     va = np.array([100.0, 50.0])
     pending_capital, uplift_capital = np.array([0.1, 0.0]), np.array([0.0, 0.2])
     pending_tfp, uplift_tfp = np.array([0.04, 0.0]), np.array([0.0, 0.0])
@@ -28,8 +30,28 @@ def test_production_and_routine_investment_by_hand():
     kernels.produce_and_reinvest(
         va, np.array([0, 1], dtype=np.int8), np.array([1.0, 0.0]), np.array([0.04, -0.2]),
         0.06, 0.2, 0.5, pending_capital, uplift_capital, pending_tfp, uplift_tfp, 0.02, 0.01,
-        cnc, cnc_base, 2.5, routine, extra, True, True,
+        cnc, cnc_base, 2.5, routine, extra, True, advance_baseline,
     )  # fmt: skip
+    return (
+        va,
+        pending_capital,
+        uplift_capital,
+        pending_tfp,
+        uplift_tfp,
+        cnc,
+        cnc_base,
+        routine,
+        extra,
+    )
+
+
+def test_production_and_routine_investment_by_hand():
+    # slot 0: g = (0.06 + 0.04) / 4 = 0.025 a quarter; sd 0.2 and shock +1 give
+    # exp(0.025 + 0.1 - 0.5 x 0.1^2) = exp(0.12); routine investment (0.02 + 0.025) x 2.5 x Y0
+    # slot 1: g = (0.06 - 0.2) / 4 = -0.035 < -delta, so it replaces nothing (rate 0)
+    va, pending_capital, uplift_capital, pending_tfp, uplift_tfp, cnc, cnc_base, routine, extra = (
+        produce_quarter(advance_baseline=True)
+    )
     assert va[0] == pytest.approx(112.7496851579376, rel=1e-14)
     assert va[1] == pytest.approx(50.0 * math.exp(-0.035 - 0.005), rel=1e-14)
     # half the pending uplift moves in; the capital uplift then depreciates by 2%
@@ -45,16 +67,9 @@ def test_production_and_routine_investment_by_hand():
 def test_a_further_world_leaves_the_no_programme_state_alone():
     # the same quarter as above in a further programme world: its own uplifts and CNC share
     # move as there, the shared no-programme arrays (VA, baseline CNC, routine investment) not
-    va = np.array([100.0, 50.0])
-    pending_capital, uplift_capital = np.array([0.1, 0.0]), np.array([0.0, 0.2])
-    pending_tfp, uplift_tfp = np.array([0.04, 0.0]), np.array([0.0, 0.0])
-    cnc, cnc_base = np.array([0.3, 0.5]), np.array([0.3, 0.0])
-    routine, extra = np.array([7.0, 7.0]), np.array([1.0, 1.0])
-    kernels.produce_and_reinvest(
-        va, np.array([0, 1], dtype=np.int8), np.array([1.0, 0.0]), np.array([0.04, -0.2]),
-        0.06, 0.2, 0.5, pending_capital, uplift_capital, pending_tfp, uplift_tfp, 0.02, 0.01,
-        cnc, cnc_base, 2.5, routine, extra, True, False,
-    )  # fmt: skip
+    va, _, uplift_capital, _, _, cnc, cnc_base, routine, extra = produce_quarter(
+        advance_baseline=False
+    )
     assert va.tolist() == [100.0, 50.0] and cnc_base.tolist() == [0.3, 0.0]
     assert routine.tolist() == [7.0, 7.0] and extra.tolist() == [0.0, 0.0]
     assert uplift_capital == pytest.approx([0.049, 0.196], rel=1e-14)

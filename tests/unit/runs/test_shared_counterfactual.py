@@ -46,19 +46,22 @@ def test_two_variants_run_their_counterfactual_once_and_agree_with_separate_runs
             np.testing.assert_array_equal(a[name], b[name])
 
 
-def test_variants_run_as_the_programme_worlds_of_one_economy(monkeypatch):
-    # three allocations of the plan's money (the shipped variants) and their common
-    # counterfactual: one economy of four worlds per replicate, the results of separate runs
+def variant_jobs() -> list:
+    """The plan and its two shipped variants, 300 firms, one seed, their counterfactuals."""
     fit = fit_baseline(as_of=2015)
     resolved = [
         load_scenario(ROOT / "scenarios" / f"{name}.yaml")
         for name in ("plan-2016", "retrofit-heavy", "demonstration-heavy")
     ]
-    jobs = [
+    return [
         resolve_job(r.scenario, fit=fit, n_firms=300, seed=11, counterfactual=r.counterfactual)
         for r in resolved
     ]
-    economies = []
+
+
+def count_economies(monkeypatch) -> list[int]:
+    """The number of worlds of each economy the runs build from now on, in order."""
+    economies: list[int] = []
     simulate_worlds = job_module.simulate_worlds
 
     def counting(scenarios, *args, **kwargs):
@@ -66,6 +69,14 @@ def test_variants_run_as_the_programme_worlds_of_one_economy(monkeypatch):
         return simulate_worlds(scenarios, *args, **kwargs)
 
     monkeypatch.setattr(job_module, "simulate_worlds", counting)
+    return economies
+
+
+def test_variants_run_as_the_programme_worlds_of_one_economy(monkeypatch):
+    # three allocations of the plan's money (the shipped variants) and their common
+    # counterfactual: one economy of four worlds per replicate, the results of separate runs
+    jobs = variant_jobs()
+    economies = count_economies(monkeypatch)
     shared = run_pairs(jobs, [(j, r) for r in (1, 2) for j in range(3)])
     assert economies == [4, 4]
     economies.clear()
@@ -79,29 +90,14 @@ def test_variants_run_as_the_programme_worlds_of_one_economy(monkeypatch):
 
 def test_an_economy_carries_at_most_its_share_of_world_slots(monkeypatch):
     # 600 slots of 300 firms: two worlds an economy, so four worlds take two economies
-    fit = fit_baseline(as_of=2015)
-    resolved = [
-        load_scenario(ROOT / "scenarios" / f"{name}.yaml")
-        for name in ("plan-2016", "retrofit-heavy", "demonstration-heavy")
-    ]
-    jobs = [
-        resolve_job(r.scenario, fit=fit, n_firms=300, seed=11, counterfactual=r.counterfactual)
-        for r in resolved
-    ]
-    economies = []
-    simulate_worlds = job_module.simulate_worlds
-
-    def counting(scenarios, *args, **kwargs):
-        economies.append(len(scenarios))
-        return simulate_worlds(scenarios, *args, **kwargs)
-
-    monkeypatch.setattr(job_module, "simulate_worlds", counting)
+    jobs = variant_jobs()
+    economies = count_economies(monkeypatch)
     monkeypatch.setattr(job_module, "WORLD_SLOTS", 600)
     capped = run_pairs(jobs, [(j, 1) for j in range(3)])
     assert economies == [2, 2]
     monkeypatch.setattr(job_module, "WORLD_SLOTS", 2_000_000)
-    for (_, _, a), (_, _, b) in zip(
-        capped, run_pairs(jobs, [(j, 1) for j in range(3)]), strict=True
-    ):
+    uncapped = run_pairs(jobs, [(j, 1) for j in range(3)])
+    assert economies == [2, 2, 4]
+    for (_, _, a), (_, _, b) in zip(capped, uncapped, strict=True):
         for name in a:
             np.testing.assert_array_equal(a[name], b[name])
